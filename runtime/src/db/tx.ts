@@ -1,0 +1,63 @@
+import type { HandlerContext } from '@connectrpc/connect';
+import type { Pool, PoolClient } from './pool.js';
+
+/** Statement timeout used when the caller sent no deadline. */
+export const DEFAULT_STATEMENT_TIMEOUT_MS = 30_000;
+
+/** The part of a handler context that bounds database work. */
+export type Deadline = Pick<HandlerContext, 'timeoutMs'> | { timeoutMs(): number | undefined };
+
+/** Milliseconds a statement may run: what is left of the call's deadline. */
+export function statementTimeoutMs(
+  deadline: Deadline | undefined,
+  fallbackMs = DEFAULT_STATEMENT_TIMEOUT_MS,
+): number {
+  const left = deadline?.timeoutMs();
+  if (left === undefined || !Number.isFinite(left)) return fallbackMs;
+  // At least 1 ms: statement_timeout = 0 would mean "no limit".
+  return Math.max(1, Math.floor(left));
+}
+
+export interface TxOptions {
+  /** Bound every statement by the call's deadline. */
+  deadline?: Deadline;
+  /** Read-only transaction (the replica accepts nothing else anyway). */
+  readOnly?: boolean;
+  /** Extra transaction-local settings, e.g. { 'hnsw.ef_search': '100' }. */
+  settings?: Record<string, string>;
+}
+
+/**
+ * Runs `fn` in one transaction with the call's remaining deadline as
+ * statement_timeout (transaction-local, so pooled connections keep their
+ * defaults). Rolls back on any error.
+ */
+export async function withTx<T>(
+  pool: Pool,
+  options: TxOptions,
+  fn: (client: PoolClient) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  try {
+    await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+    await client.query("SELECT set_config('statement_timeout', $1, true)", [
+      String(statementTimeoutMs(options.deadline)),
+    ]);
+    for (const [name, value] of Object.entries(options.settings ?? {})) {
+      await client.query('SELECT set_config($1, $2, true)', [name, value]);
+    }
+    const result = await fn(client);
+    await client.query('COMMIT');
+    return result;
+  } catch (err) {
+    try {
+      await client.query('ROLLBACK');
+    } catch {
+      broken = true;
+    }
+    throw err;
+  } finally {
+    client.release(broken);
+  }
+}

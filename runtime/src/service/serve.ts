@@ -1,0 +1,88 @@
+import type { Logger } from 'pino';
+import type { CallObserver, ServiceRegistration } from '../grpc/adapter.js';
+import { createAuthenticator } from '../grpc/auth.js';
+import { type DbProbe, watchDbHealth } from '../grpc/health.js';
+import { type RunningServer, startGrpcServer } from '../grpc/server.js';
+import type { ServerConfig } from './server-config.js';
+
+/** A started service. */
+export interface RunningService {
+  /** Bound gRPC port. */
+  port: number;
+  server: RunningServer;
+  /** Graceful stop: NOT_SERVING, drain calls, then `onStop` (close pools). */
+  stop(): Promise<void>;
+}
+
+export interface ServeOptions {
+  config: ServerConfig;
+  log: Logger;
+  services: ServiceRegistration[];
+  /** Resolves while the service's database answers. */
+  probe: DbProbe;
+  /** Runs after the server stopped: close pools, stop loops. */
+  onStop: () => Promise<void>;
+  onCallEnd?: CallObserver;
+}
+
+function withTimeout(probe: DbProbe, ms: number): DbProbe {
+  return () =>
+    new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('database probe timed out')), ms);
+      probe().then(
+        () => {
+          clearTimeout(timer);
+          resolve();
+        },
+        (err: unknown) => {
+          clearTimeout(timer);
+          reject(err);
+        },
+      );
+    });
+}
+
+/**
+ * The common start sequence of both services: gRPC server with health and
+ * reflection, health driven by the database probe, graceful stop.
+ */
+export async function serve(options: ServeOptions): Promise<RunningService> {
+  const { config, log } = options;
+  const auth = createAuthenticator(config.auth);
+  if (auth.disabled) {
+    log.warn(
+      'AUTH DISABLED: every caller gets read and write access. Local development only; set AUTH_TOKENS in any shared environment.',
+    );
+  }
+  const server = await startGrpcServer({
+    host: config.host,
+    port: config.port,
+    services: options.services,
+    log,
+    auth,
+    ...(config.tls ? { tls: config.tls } : {}),
+    ...(options.onCallEnd ? { onCallEnd: options.onCallEnd } : {}),
+  });
+  const health = watchDbHealth({
+    health: server.health,
+    serviceNames: options.services.map((s) => s.service.typeName),
+    probe: withTimeout(options.probe, Math.max(500, config.healthIntervalMs * 2)),
+    intervalMs: config.healthIntervalMs,
+    log,
+  });
+  await health.check();
+  log.info({ host: config.host, port: server.port, tls: Boolean(config.tls) }, 'serving gRPC');
+  let stopping: Promise<void> | undefined;
+  return {
+    port: server.port,
+    server,
+    stop() {
+      stopping ??= (async () => {
+        health.stop();
+        await server.shutdown(config.shutdownGraceMs);
+        await options.onStop();
+      })();
+      return stopping;
+    },
+  };
+}

@@ -1,0 +1,65 @@
+import {
+  ConfigError,
+  type Env,
+  readDurationMs,
+  readEnum,
+  readOptional,
+  readPort,
+  readString,
+} from '../config/env.js';
+import { type AuthConfig, loadAuthConfig } from '../grpc/auth.js';
+import type { TlsConfig } from '../grpc/server.js';
+
+/** Settings every service shares. */
+export interface ServerConfig {
+  /** Address the gRPC server binds (default 127.0.0.1; 0.0.0.0 in containers). */
+  host: string;
+  /** gRPC port. */
+  port: number;
+  /** Prometheus /metrics HTTP port; 0 disables it. */
+  metricsPort: number;
+  logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
+  auth: AuthConfig;
+  tls: TlsConfig | undefined;
+  /** How often the database probe runs for grpc.health.v1. */
+  healthIntervalMs: number;
+  /** How long in-flight calls may finish after SIGTERM. */
+  shutdownGraceMs: number;
+}
+
+const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
+
+function loadTls(env: Env): TlsConfig | undefined {
+  const certFile = readOptional(env, 'TLS_CERT_FILE');
+  const keyFile = readOptional(env, 'TLS_KEY_FILE');
+  const clientCaFile = readOptional(env, 'TLS_CLIENT_CA_FILE');
+  if (!certFile && !keyFile) {
+    if (clientCaFile)
+      throw new ConfigError('TLS_CLIENT_CA_FILE', 'needs TLS_CERT_FILE and TLS_KEY_FILE');
+    return undefined;
+  }
+  if (!certFile) throw new ConfigError('TLS_CERT_FILE', 'is required when TLS_KEY_FILE is set');
+  if (!keyFile) throw new ConfigError('TLS_KEY_FILE', 'is required when TLS_CERT_FILE is set');
+  return clientCaFile ? { certFile, keyFile, clientCaFile } : { certFile, keyFile };
+}
+
+/**
+ * Reads the shared settings. `prefix` ("CONTEXT" or "SCALER") names the
+ * service-specific port variables so one environment can configure both.
+ */
+export function loadServerConfig(
+  env: Env,
+  prefix: string,
+  defaults: { port: number; metricsPort: number },
+): ServerConfig {
+  return {
+    host: readString(env, 'GRPC_HOST', '127.0.0.1'),
+    port: readPort(env, `${prefix}_GRPC_PORT`, defaults.port, true),
+    metricsPort: readPort(env, `${prefix}_METRICS_PORT`, defaults.metricsPort, true),
+    logLevel: readEnum(env, 'LOG_LEVEL', LEVELS, 'info'),
+    auth: loadAuthConfig(env),
+    tls: loadTls(env),
+    healthIntervalMs: readDurationMs(env, 'HEALTH_INTERVAL', 1000, 100, 60_000),
+    shutdownGraceMs: readDurationMs(env, 'SHUTDOWN_GRACE', 10_000, 0, 300_000),
+  };
+}
