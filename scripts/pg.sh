@@ -30,7 +30,8 @@ CATCHUP_TIMEOUT="${PG_CATCHUP_TIMEOUT:-60}"
 log() { echo "[pg] $*" >&2; }
 die() { log "error: $*"; exit 1; }
 # fd 9 holds the PG_DIR lock: never let a server inherit it.
-as_pg() { runuser -u postgres -- "$@" 9>&-; }
+# Runs from / so the postgres user never trips over an unreadable working directory.
+as_pg() { (cd / && runuser -u postgres -- "$@" 9>&-); }
 psql_at() { # port sql
   "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$1" -U postgres -d postgres -c "$2"
 }
@@ -191,8 +192,8 @@ stop_server() { # datadir role mode
 
 up_primary() {
   prepare_dirs
+  "$REPO/scripts/install-pgvector.sh" # exits at once when vector.control is present
   if [[ ! -f "$PRIMARY_DIR/PG_VERSION" ]]; then
-    "$REPO/scripts/install-pgvector.sh"
     log "initdb $PRIMARY_DIR"
     rm -rf "$PRIMARY_DIR"
     as_pg "$PG_BIN/initdb" -D "$PRIMARY_DIR" -U postgres -E UTF8 --locale=C.UTF-8 \
