@@ -39,13 +39,23 @@ const server = http.createServer((req, res) => {
     const raw = url.searchParams.get('ms');
     const ms = raw === null || raw === '' ? 20 : Number(raw);
     if (!Number.isFinite(ms) || ms < 0 || ms > 10000) {
-      send(res, 400, 'application/json', JSON.stringify({ error: 'ms must be a number in [0, 10000]' }));
+      send(
+        res,
+        400,
+        'application/json',
+        JSON.stringify({ error: 'ms must be a number in [0, 10000]' }),
+      );
       return;
     }
     const started = process.hrtime.bigint();
     busyWork(ms);
     const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
-    send(res, 200, 'application/json', JSON.stringify({ ok: true, ms, elapsedMs, pid: process.pid, port, requests }));
+    send(
+      res,
+      200,
+      'application/json',
+      JSON.stringify({ ok: true, ms, elapsedMs, pid: process.pid, port, requests }),
+    );
     return;
   }
   if (url.pathname === '/') {
