@@ -47,6 +47,14 @@ GRANT USAGE ON SCHEMA public TO autoserve_scaler, autoserve_context;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO autoserve_scaler;
 GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO autoserve_scaler;
 GRANT SELECT ON ALL TABLES IN SCHEMA public TO autoserve_context;
+-- The runner's history table (runtime/src/db/migrate.ts) is the migrating role's alone.
+DO $$
+BEGIN
+  IF to_regclass('public.schema_migrations') IS NOT NULL THEN
+    REVOKE INSERT, UPDATE, DELETE ON public.schema_migrations FROM autoserve_scaler;
+  END IF;
+END
+$$;
 
 GRANT EXECUTE ON FUNCTION autoserve_ensure_partitions(integer) TO autoserve_scaler;
 GRANT EXECUTE ON FUNCTION autoserve_drop_partitions_before(regclass, timestamptz) TO autoserve_scaler;

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import Postgrator from 'postgrator';
@@ -36,7 +37,7 @@ export async function runMigrations(url: string, dir = MIGRATIONS_DIR): Promise<
     const from = await postgrator.getDatabaseVersion();
     const applied = await postgrator.migrate();
     const to = await postgrator.getDatabaseVersion();
-    return { from, to, applied: applied.map((m) => m.filename) };
+    return { from, to, applied: applied.map((m) => basename(m.filename)) };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => {});
     await client.end();

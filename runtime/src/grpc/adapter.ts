@@ -171,11 +171,11 @@ function makeHandler(
       return status;
     };
     const run = async () => {
-      if (!impl) throw new ConnectError(`${method.name} is not implemented`, Code.Unimplemented);
       ctx.values.set(
         kPrincipal,
         deps.auth.authorize(ctx.requestHeader.get('authorization') ?? undefined, scope),
       );
+      if (!impl) throw new ConnectError(`${method.name} is not implemented`, Code.Unimplemented);
       switch (method.methodKind) {
         case 'unary':
           return create(method.output, (await impl(call.request, ctx)) as never);

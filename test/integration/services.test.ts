@@ -1,0 +1,114 @@
+import { ContextService, ScalerService } from '@autoserve/proto';
+import { createPool, mapDbError, type RunningService, withTx } from '@autoserve/runtime';
+import { Code } from '@connectrpc/connect';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { rawClients } from '../support/raw-grpc.js';
+import { startContext, startScaler, TOKENS } from '../support/services.js';
+
+const db = inject('db');
+
+describe('both services serve gRPC', () => {
+  let scaler: RunningService;
+  let context: RunningService;
+  beforeAll(async () => {
+    [scaler, context] = await Promise.all([startScaler(db), startContext(db)]);
+  });
+  afterAll(async () => {
+    await Promise.all([scaler?.stop(), context?.stop()]);
+  });
+
+  it('answer grpc.health.v1 SERVING for the server and each service', async () => {
+    for (const [svc, name] of [
+      [scaler, ScalerService.typeName],
+      [context, ContextService.typeName],
+    ] as const) {
+      const c = rawClients(`127.0.0.1:${svc.port}`);
+      try {
+        expect(await c.check('')).toBe('SERVING');
+        expect(await c.check(name)).toBe('SERVING');
+        await expect(c.check('no.such.Service')).rejects.toMatchObject({ code: Code.NotFound });
+      } finally {
+        c.close();
+      }
+    }
+  });
+
+  it('list the service, health and reflection through reflection v1 and v1alpha', async () => {
+    for (const [svc, name] of [
+      [scaler, ScalerService.typeName],
+      [context, ContextService.typeName],
+    ] as const) {
+      const c = rawClients(`127.0.0.1:${svc.port}`);
+      try {
+        for (const version of ['v1', 'v1alpha'] as const) {
+          const services = await c.listServices(version);
+          expect(services).toEqual(
+            expect.arrayContaining([
+              name,
+              'grpc.health.v1.Health',
+              'grpc.reflection.v1.ServerReflection',
+              'grpc.reflection.v1alpha.ServerReflection',
+            ]),
+          );
+        }
+        // The descriptors resolve with their imports (timestamp, common types).
+        expect(await c.fileContainingSymbol(name)).toBeGreaterThan(1);
+      } finally {
+        c.close();
+      }
+    }
+  });
+
+  it('require a bearer token, the right scope, and leave health open', async () => {
+    const c = rawClients(`127.0.0.1:${scaler.port}`);
+    try {
+      const path = '/autoserve.scaler.v1.ScalerService/RegisterApp';
+      const empty = Buffer.alloc(0);
+      expect((await c.rawUnary(path, empty)).code).toBe(Code.Unauthenticated);
+      expect(
+        (await c.rawUnary(path, empty, { authorization: 'Bearer not-a-token-at-all' })).code,
+      ).toBe(Code.Unauthenticated);
+      const denied = await c.rawUnary(path, empty, { authorization: `Bearer ${TOKENS.read}` });
+      expect(denied.code).toBe(Code.PermissionDenied);
+      expect(denied.details).toMatch(/write scope/);
+      expect(
+        (await c.rawUnary(path, empty, { authorization: `Bearer ${TOKENS.write}` })).code,
+      ).not.toBe(Code.PermissionDenied);
+      expect(await c.check('')).toBe('SERVING');
+    } finally {
+      c.close();
+    }
+  });
+
+  it('reject messages over 4 MiB with ResourceExhausted', async () => {
+    const c = rawClients(`127.0.0.1:${scaler.port}`);
+    try {
+      const big = Buffer.alloc(4 * 1024 * 1024 + 1024, 0);
+      const res = await c.rawUnary('/autoserve.scaler.v1.ScalerService/IngestMetrics', big, {
+        authorization: `Bearer ${TOKENS.write}`,
+      });
+      expect(res.code).toBe(Code.ResourceExhausted);
+    } finally {
+      c.close();
+    }
+  });
+});
+
+describe('deadline propagation', () => {
+  it('bounds statements by the remaining deadline and maps the timeout to DeadlineExceeded', async () => {
+    const pool = await createPool({ url: db.scalerUrl, max: 1, applicationName: 'deadline-test' });
+    try {
+      const started = Date.now();
+      const err = await withTx(pool, { deadline: { timeoutMs: () => 200 } }, (c) =>
+        c.query('SELECT pg_sleep(5)'),
+      ).catch((e: unknown) => e);
+      expect(Date.now() - started).toBeLessThan(3000);
+      expect(mapDbError(err)?.code).toBe(Code.DeadlineExceeded);
+      // The pooled connection keeps its default afterwards (SET LOCAL).
+      const r = await pool.query<{ statement_timeout: string }>('SHOW statement_timeout');
+      expect(r.rows[0]!.statement_timeout).toBe('0');
+    } finally {
+      await pool.end();
+    }
+  });
+});

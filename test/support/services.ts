@@ -1,0 +1,54 @@
+import { loadConfig as loadContextConfig, startContextService } from '@autoserve/context-service';
+import type { Env, RunningService } from '@autoserve/runtime';
+import { loadConfig as loadScalerConfig, startScalerService } from '@autoserve/scaler-service';
+import type { TestDb } from './database.js';
+
+/** Tokens every test service accepts. */
+export const TOKENS = {
+  read: 'reader-token-0123456789',
+  write: 'writer-token-0123456789',
+};
+
+/** Environment for services under test: port 0, quiet logs, real tokens. */
+export function serviceEnv(db: TestDb, extra: Env = {}): Env {
+  return {
+    SCALER_GRPC_PORT: '0',
+    CONTEXT_GRPC_PORT: '0',
+    SCALER_METRICS_PORT: '0',
+    CONTEXT_METRICS_PORT: '0',
+    LOG_LEVEL: 'warn',
+    HEALTH_INTERVAL: '200ms',
+    SHUTDOWN_GRACE: '2s',
+    AUTH_TOKENS: `reader:${TOKENS.read}:read,writer:${TOKENS.write}:write`,
+    SCALER_DATABASE_URL: db.scalerUrl,
+    CONTEXT_REPLICA_URL: db.contextReplicaUrl,
+    CONTEXT_PRIMARY_URL: db.contextPrimaryUrl,
+    ...extra,
+  };
+}
+
+export async function startScaler(db: TestDb, extra: Env = {}): Promise<RunningService> {
+  return startScalerService(loadScalerConfig(serviceEnv(db, extra)));
+}
+
+export async function startContext(db: TestDb, extra: Env = {}): Promise<RunningService> {
+  return startContextService(loadContextConfig(serviceEnv(db, extra)));
+}
+
+/** Polls until `check` returns true or the time is up. */
+export async function eventually(
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<void> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      if (await check()) return;
+    } catch {
+      // retry
+    }
+    if (Date.now() > until) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
