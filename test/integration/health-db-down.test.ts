@@ -1,6 +1,6 @@
 import type { RunningService } from '@autoserve/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, pgctl, REPO, startCluster } from '../support/cluster.js';
+import { type Cluster, pgctl, startPrivateCluster } from '../support/cluster.js';
 import { createTestDatabase } from '../support/database.js';
 import { rawClients } from '../support/raw-grpc.js';
 import { eventually, startContext, startScaler } from '../support/services.js';

@@ -64,3 +64,33 @@ export function withDb(url: string, database: string, user?: string): string {
   if (user) u.username = user;
   return u.toString();
 }
+
+/** Two currently free loopback ports (so concurrent test runs never share a private cluster's ports). */
+export async function freePorts(count: number): Promise<number[]> {
+  const { createServer } = await import('node:net');
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => {
+      const s = createServer();
+      return new Promise<import('node:net').Server>((resolve, reject) => {
+        s.once('error', reject);
+        s.listen(0, '127.0.0.1', () => resolve(s));
+      });
+    }),
+  );
+  const ports = servers.map((s) => (s.address() as import('node:net').AddressInfo).port);
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+/**
+ * A private primary + replica for tests that stop or kill Postgres, on free
+ * ports in its own directory; `down --purge` it when done.
+ */
+export async function startPrivateCluster(tag: string): Promise<Cluster> {
+  const [primaryPort, replicaPort] = await freePorts(2);
+  return startCluster({
+    dir: `${REPO}/.data/pg-${tag}-${process.pid}`,
+    primaryPort: primaryPort!,
+    replicaPort: replicaPort!,
+  });
+}
