@@ -11,11 +11,7 @@ describe('health follows the database', () => {
   let scaler: RunningService;
   let context: RunningService;
   beforeAll(async () => {
-    cluster = await startCluster({
-      dir: `${REPO}/.data/pg-health-${process.pid}`,
-      primaryPort: 56532,
-      replicaPort: 56533,
-    });
+    cluster = await startPrivateCluster('health');
     const db = await createTestDatabase(cluster, 'autoserve_health');
     // Context without a primary fallback, so a replica outage is visible.
     [scaler, context] = await Promise.all([
