@@ -4,6 +4,7 @@ export * from './db/migrate.js';
 export * from './db/partitions.js';
 export * from './db/pool.js';
 export * from './db/tx.js';
+export * from './embed/index.js';
 export * from './grpc/adapter.js';
 export * from './grpc/auth.js';
 export * from './grpc/context.js';
