@@ -1,0 +1,104 @@
+import type { scaler } from '@autoserve/proto';
+import { invalidArgument } from '@autoserve/runtime';
+import { probeMethodCodec, probeProtocolCodec } from './enums.js';
+import { checkInt, checkLength, checkStringMap, durationSeconds, timestampOf } from './fields.js';
+
+/** A health_checks row (without id/app_name): what the health checker reads. */
+export interface HealthCheckRow {
+  protocol: 'HTTP' | 'TCP';
+  /** HTTP path; null for TCP. */
+  path: string | null;
+  /** null = the instance's assigned port. */
+  port: number | null;
+  method: 'GET' | 'POST' | 'PUT' | 'HEAD';
+  headers: Record<string, string> | null;
+  body: string | null;
+  expected_status_codes: number[];
+  initial_delay_seconds: number;
+  period_seconds: number;
+  timeout_seconds: number;
+  failure_threshold: number;
+  success_threshold: number;
+  enabled: boolean;
+}
+
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+
+/** Validates a health check and fills the seed's defaults for unset fields. */
+export function normalizeHealthCheck(
+  hc: scaler.HealthCheck | undefined,
+  field = 'health_check',
+): HealthCheckRow {
+  const protocol = (probeProtocolCodec.toDb(hc?.protocol ?? 0) ??
+    'HTTP') as HealthCheckRow['protocol'];
+  const method = (probeMethodCodec.toDb(hc?.method ?? 0) ?? 'GET') as HealthCheckRow['method'];
+  let path: string | null = null;
+  if (protocol === 'HTTP') {
+    path = hc?.path ? checkLength(`${field}.path`, hc.path, 1, 500) : '/';
+    if (!path.startsWith('/')) throw invalidArgument(`${field}.path`, 'must start with "/"');
+  }
+  const port = hc?.port ? checkInt(`${field}.port`, hc.port, 1, 65535) : null;
+  const headers = checkStringMap(`${field}.headers`, hc?.headers ?? {}, {
+    maxEntries: 32,
+    keyMax: 100,
+    valueMax: 1024,
+    keyPattern: HEADER_NAME,
+    keyRule: 'must be an HTTP header name',
+  });
+  const body = hc?.body ? hc.body : null;
+  if (body !== null && Buffer.byteLength(body) > 65_536) {
+    throw invalidArgument(`${field}.body`, 'must be at most 64 KiB');
+  }
+  const codes = hc?.expectedStatusCodes.length ? [...hc.expectedStatusCodes] : [200];
+  if (codes.length > 32)
+    throw invalidArgument(`${field}.expected_status_codes`, 'must have at most 32 items');
+  for (const [i, c] of codes.entries()) {
+    checkInt(`${field}.expected_status_codes[${i}]`, c, 100, 599);
+  }
+  const period = durationSeconds(`${field}.period`, hc?.period, 30, 1, 600);
+  const timeout = durationSeconds(`${field}.timeout`, hc?.timeout, Math.min(5, period), 1, 600);
+  if (timeout > period) throw invalidArgument(`${field}.timeout`, `must be <= period (${period}s)`);
+  return {
+    protocol,
+    path,
+    port,
+    method,
+    headers: Object.keys(headers).length > 0 ? headers : null,
+    body,
+    expected_status_codes: codes,
+    initial_delay_seconds: durationSeconds(`${field}.initial_delay`, hc?.initialDelay, 30, 0, 600),
+    period_seconds: period,
+    timeout_seconds: timeout,
+    failure_threshold:
+      hc?.failureThreshold === undefined
+        ? 3
+        : checkInt(`${field}.failure_threshold`, hc.failureThreshold, 1, 100),
+    success_threshold:
+      hc?.successThreshold === undefined
+        ? 1
+        : checkInt(`${field}.success_threshold`, hc.successThreshold, 1, 100),
+    enabled: hc?.enabled ?? true,
+  };
+}
+
+const secs = (s: number) => ({ seconds: BigInt(s), nanos: 0 });
+
+/** The proto form of a stored health check. */
+export function healthCheckToProto(row: HealthCheckRow & { updated_at?: Date }) {
+  return {
+    protocol: probeProtocolCodec.fromDb(row.protocol),
+    path: row.path ?? '',
+    port: row.port ?? 0,
+    method: probeMethodCodec.fromDb(row.method),
+    headers: row.headers ?? {},
+    body: row.body ?? '',
+    expectedStatusCodes: row.expected_status_codes,
+    initialDelay: secs(row.initial_delay_seconds),
+    period: secs(row.period_seconds),
+    timeout: secs(row.timeout_seconds),
+    failureThreshold: row.failure_threshold,
+    successThreshold: row.success_threshold,
+    enabled: row.enabled,
+    ...(row.updated_at ? { updatedAt: timestampOf(row.updated_at) } : {}),
+  };
+}
