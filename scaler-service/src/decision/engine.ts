@@ -1,0 +1,129 @@
+import { ENGINE_OPTIONS } from './defaults.js';
+import { computeProposals } from './proposals.js';
+import { scaleDownLimit, scaleUpLimit } from './rate-limit.js';
+import { stabilize } from './stabilize.js';
+import type { Action, Decision, EngineInput, Proposal } from './types.js';
+import { fromZero, idleLongEnough, round, scaleToZeroEnabled } from './zero.js';
+
+function actionOf(current: number, desired: number): Action {
+  if (desired > current) return 'scale_up';
+  if (desired < current) return 'scale_down';
+  return 'none';
+}
+
+function describe(p: Proposal): string {
+  if (p.missing) return `${p.metric}: ${p.note}`;
+  const head = `${p.metric} ${round(p.currentValue)} vs target ${p.targetValue} (ratio ${round(p.ratio)})`;
+  const tail = p.withinTolerance ? 'within tolerance' : `-> ${p.proposedReplicas}`;
+  return `${head} ${tail}${p.note ? ` [${p.note}]` : ''}`;
+}
+
+/**
+ * The scaling decision for one app at `now`: HPA autoscaling/v2 semantics
+ * (per-metric ratio proposals, largest wins, tolerance, stabilization window
+ * over the recorded recommendations, Pods/Percent rate policies against the
+ * replicas at the start of each period, min/max), plus a scale-down cooldown,
+ * KEDA-style scale to zero and activation, and (ENGINE_OPTIONS) a predictive
+ * lead on rising load. Pure: same input, same decision.
+ */
+export function decide(input: EngineInput): Decision {
+  const { policy, currentReplicas: current, now } = input;
+  const options = { ...ENGINE_OPTIONS, ...input.options };
+  const proposals = computeProposals(input, options.predictiveLeadSeconds);
+  const reasons = proposals.map(describe);
+  const cooldownMs = policy.cooldownSeconds * 1000;
+  const sinceScaled = input.lastScaledAt === undefined ? Infinity : now - input.lastScaledAt;
+  const cooldownRemainingMs = Math.max(0, cooldownMs - sinceScaled);
+  const result = (
+    recommended: number,
+    desired: number,
+    limitedBy: string,
+    winner?: Proposal,
+  ): Decision => ({
+    appName: input.appName,
+    evaluatedAt: now,
+    currentReplicas: current,
+    recommendedReplicas: recommended,
+    desiredReplicas: desired,
+    action: actionOf(current, desired),
+    proposals,
+    winningMetric: winner?.metric,
+    limitedBy,
+    reasons,
+    cooldownRemainingMs,
+  });
+
+  if (current === 0) {
+    const z = fromZero(input);
+    reasons.push(z.reason);
+    return result(z.replicas, z.replicas, z.limitedBy);
+  }
+  const zeroOk = scaleToZeroEnabled(input);
+  const floor = policy.minReplicas === 0 && !zeroOk ? 1 : policy.minReplicas;
+  // As the HPA: out-of-bounds counts are corrected before any metric counts.
+  if (current > policy.maxReplicas) {
+    reasons.push(`above max_replicas ${policy.maxReplicas}`);
+    return result(policy.maxReplicas, policy.maxReplicas, 'max_replicas');
+  }
+  if (current < floor) {
+    reasons.push(`below min_replicas ${floor}`);
+    return result(floor, floor, 'min_replicas');
+  }
+
+  let limitedBy = '';
+  let winner: Proposal | undefined;
+  for (const p of proposals) {
+    if (!p.missing && (!winner || p.proposedReplicas > winner.proposedReplicas)) winner = p;
+  }
+  let recommended = winner?.proposedReplicas ?? current;
+  if (winner) reasons.push(`winning metric ${winner.metric}: ${recommended}`);
+  else
+    reasons.push(proposals.length ? 'no metric has data: holding' : 'no scaling metric reported');
+  if (recommended < current && proposals.some((p) => p.missing)) {
+    recommended = current;
+    limitedBy = 'missing metrics (no scale-down)';
+    reasons.push('some metrics are missing: no scale-down (as the HPA)');
+  }
+
+  if (zeroOk && idleLongEnough(input)) {
+    reasons.push(`idle for ${policy.scaleToZeroIdleSeconds}s: scale to zero`);
+    return result(0, 0, 'scale to zero (idle)', winner);
+  }
+
+  const st = stabilize(current, recommended, input.history, policy.scaleUp, policy.scaleDown, now);
+  let desired = st.replicas;
+  if (desired !== recommended) {
+    limitedBy = st.limitedBy;
+    reasons.push(`${st.limitedBy}: ${recommended} -> ${desired}`);
+  }
+  if (desired > current) {
+    const lim = scaleUpLimit(current, input.scaleEvents, policy.scaleUp, now);
+    const cap = Math.min(policy.maxReplicas, lim.limit);
+    if (desired > cap) {
+      limitedBy = lim.limit < policy.maxReplicas ? lim.by : 'max_replicas';
+      reasons.push(`${limitedBy}: ${desired} -> ${cap}`);
+      desired = cap;
+    }
+  } else if (desired < current) {
+    const lim = scaleDownLimit(current, input.scaleEvents, policy.scaleDown, now);
+    const low = Math.max(floor, lim.limit);
+    if (desired < low) {
+      limitedBy = lim.limit > floor ? lim.by : 'min_replicas';
+      reasons.push(`${limitedBy}: ${desired} -> ${low}`);
+      desired = low;
+    }
+    if (desired < current && cooldownRemainingMs > 0) {
+      limitedBy = 'cooldown';
+      reasons.push(
+        `cooldown: ${Math.ceil(cooldownRemainingMs / 1000)}s left of ${policy.cooldownSeconds}s since the last scaling`,
+      );
+      desired = current;
+    }
+  }
+  reasons.push(
+    desired === current
+      ? `keep ${current}`
+      : `${actionOf(current, desired)} ${current} -> ${desired}`,
+  );
+  return result(recommended, desired, limitedBy, winner);
+}

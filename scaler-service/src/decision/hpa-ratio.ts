@@ -1,0 +1,131 @@
+import type { InstanceState } from './types.js';
+
+/** Tolerances of one evaluation (per direction, as HPA 1.33 configurable tolerance). */
+export interface Tolerance {
+  up: number;
+  down: number;
+}
+
+/** True when the ratio proposes no change: 1 - down <= ratio <= 1 + up (inclusive, as HPA). */
+export function withinTolerance(ratio: number, tol: Tolerance): boolean {
+  return ratio <= 1 + tol.up && ratio >= 1 - tol.down;
+}
+
+export interface RatioResult {
+  replicas: number;
+  /** Ratio the replica count came from (after readiness adjustments). */
+  ratio: number;
+  /** Mean of the ready instances' values. */
+  value: number;
+  withinTolerance: boolean;
+  note: string;
+}
+
+/** ceil that ignores floating-point noise (2 x 1.5 = 3.0000000000000004 is 3). */
+export function ceilSafe(x: number): number {
+  return Math.ceil(x - 1e-9);
+}
+
+function sum(values: readonly number[]): number {
+  let s = 0;
+  for (const v of values) s += v;
+  return s;
+}
+
+/**
+ * The HPA per-pod algorithm (replica_calculator.go) over per-instance window
+ * means: not-ready instances are left out, and when the ready ones ask for
+ * more they are counted as 0% (so a scale-up is not inflated by instances
+ * that cannot take load yet); ready instances without samples count as 100%
+ * of the target on a scale-down (dampening it) and 0% on a scale-up. A
+ * result that flips direction after these fills proposes no change.
+ * Undefined when no ready instance has samples.
+ */
+export function perInstanceReplicas(
+  values: ReadonlyMap<number, number>,
+  instances: readonly InstanceState[],
+  target: number,
+  current: number,
+  tol: Tolerance,
+): RatioResult | undefined {
+  const ready: number[] = [];
+  let unready = 0;
+  let missing = 0;
+  for (const inst of instances) {
+    const v = values.get(inst.id);
+    if (!inst.ready) unready++;
+    else if (v === undefined) missing++;
+    else ready.push(v);
+  }
+  if (ready.length === 0) return undefined;
+  const value = sum(ready) / ready.length;
+  const ratio = value / target;
+  const rebalanceUnready = unready > 0 && ratio > 1;
+  if (!rebalanceUnready && missing === 0) {
+    if (withinTolerance(ratio, tol)) {
+      return { replicas: current, ratio, value, withinTolerance: true, note: '' };
+    }
+    const note = unready > 0 ? `${unready} not-ready instance(s) skipped on scale-down` : '';
+    return { replicas: ceilSafe(ratio * ready.length), ratio, value, withinTolerance: false, note };
+  }
+  const notes: string[] = [];
+  let total = sum(ready);
+  let count = ready.length;
+  if (missing > 0) {
+    // Scale-down: assume the silent instances are at the target; scale-up: idle.
+    if (ratio < 1) total += missing * target;
+    count += missing;
+    notes.push(`${missing} instance(s) without samples counted as ${ratio < 1 ? '100' : '0'}%`);
+  }
+  if (rebalanceUnready) {
+    count += unready;
+    notes.push(`${unready} not-ready instance(s) counted as 0%`);
+  }
+  const newRatio = total / (count * target);
+  const note = notes.join('; ');
+  if (
+    withinTolerance(newRatio, tol) ||
+    (ratio < 1 && newRatio > 1) ||
+    (ratio > 1 && newRatio < 1)
+  ) {
+    return { replicas: current, ratio: newRatio, value, withinTolerance: true, note };
+  }
+  const replicas = ceilSafe(newRatio * count);
+  if ((newRatio < 1 && replicas > current) || (newRatio > 1 && replicas < current)) {
+    return { replicas: current, ratio: newRatio, value, withinTolerance: false, note };
+  }
+  return { replicas, ratio: newRatio, value, withinTolerance: false, note };
+}
+
+/**
+ * The HPA formula over an app-level value (external/object metric):
+ * desired = ceil(current x value / target), or the current count inside the
+ * tolerance. From zero replicas it is ceil(ratio).
+ */
+export function appLevelReplicas(
+  perReplicaValue: number,
+  target: number,
+  current: number,
+  tol: Tolerance,
+): RatioResult {
+  const ratio = perReplicaValue / target;
+  if (current === 0) {
+    return {
+      replicas: ceilSafe(ratio),
+      ratio,
+      value: perReplicaValue,
+      withinTolerance: false,
+      note: '',
+    };
+  }
+  if (withinTolerance(ratio, tol)) {
+    return { replicas: current, ratio, value: perReplicaValue, withinTolerance: true, note: '' };
+  }
+  return {
+    replicas: ceilSafe(current * ratio),
+    ratio,
+    value: perReplicaValue,
+    withinTolerance: false,
+    note: '',
+  };
+}

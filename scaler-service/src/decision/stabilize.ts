@@ -1,0 +1,42 @@
+import type { Recommendation, ScalingRules } from './types.js';
+
+export interface Stabilized {
+  replicas: number;
+  /** Set when the window held the recommendation back. */
+  limitedBy: string;
+}
+
+/**
+ * HPA stabilizeRecommendationWithBehaviors: over the recommendations
+ * recorded inside each window (plus this one), a scale-up goes no higher
+ * than the lowest recommendation of the up window and a scale-down no lower
+ * than the highest of the down window. So a short dip never removes
+ * replicas that the last few minutes needed.
+ */
+export function stabilize(
+  current: number,
+  recommendation: number,
+  history: readonly Recommendation[],
+  up: ScalingRules,
+  down: ScalingRules,
+  now: number,
+): Stabilized {
+  const upCutoff = now - up.stabilizationSeconds * 1000;
+  const downCutoff = now - down.stabilizationSeconds * 1000;
+  let upRec = recommendation;
+  let downRec = recommendation;
+  for (const rec of history) {
+    if (rec.at > upCutoff) upRec = Math.min(upRec, rec.replicas);
+    if (rec.at > downCutoff) downRec = Math.max(downRec, rec.replicas);
+  }
+  let replicas = current;
+  if (replicas < upRec) replicas = upRec;
+  if (replicas > downRec) replicas = downRec;
+  let limitedBy = '';
+  if (recommendation > current && replicas < recommendation) {
+    limitedBy = `stabilization window (up, ${up.stabilizationSeconds}s)`;
+  } else if (recommendation < current && replicas > recommendation) {
+    limitedBy = `stabilization window (down, ${down.stabilizationSeconds}s)`;
+  }
+  return { replicas, limitedBy };
+}
