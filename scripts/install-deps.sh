@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages that tests and benchmarks need (only the missing ones; apt-get
 # update only when something must be installed), then pgvector. Idempotent; run as root.
-#   nghttp2-client (h2load), docker.io (dockerd), busybox-static (test image), curl, procps
+#   nghttp2-client (h2load), docker.io (dockerd), busybox-static (test image), curl, procps,
+#   docker-compose (validates docker-compose.yml offline)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PACKAGES=(nghttp2-client docker.io busybox-static curl procps)
+PACKAGES=(nghttp2-client docker.io busybox-static curl procps docker-compose)
 export DEBIAN_FRONTEND=noninteractive
 
 log() { echo "[install-deps] $*" >&2; }
