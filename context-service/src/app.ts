@@ -37,6 +37,7 @@ export async function startContextService(
     config: config.server,
     log,
     services: [{ service: ContextService, impl: handlers, writeMethods: new Set() }],
+    pools: primary ? { replica, primary } : { replica },
     // Serving while some copy of the data answers: the replica, or the
     // primary fallback that reads are routed to when the replica is down.
     probe: async () => {

@@ -12,6 +12,7 @@ export * from './grpc/errors.js';
 export * from './grpc/health.js';
 export * from './grpc/server.js';
 export * from './log/logger.js';
+export * from './metrics/index.js';
 export * from './service/lifecycle.js';
 export * from './service/serve.js';
 export * from './service/server-config.js';

@@ -38,6 +38,7 @@ export async function startScalerService(
     config: config.server,
     log,
     services: [{ service: ScalerService, impl: handlers, writeMethods: SCALER_WRITE_METHODS }],
+    pools: { primary: db },
     probe: async () => {
       await db.query('SELECT 1');
     },

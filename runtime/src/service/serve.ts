@@ -1,14 +1,20 @@
 import type { Logger } from 'pino';
+import type { Pool } from '../db/pool.js';
 import type { CallObserver, ServiceRegistration } from '../grpc/adapter.js';
 import { createAuthenticator } from '../grpc/auth.js';
 import { type DbProbe, watchDbHealth } from '../grpc/health.js';
 import { type RunningServer, startGrpcServer } from '../grpc/server.js';
+import { observePool } from '../metrics/pool.js';
+import { rpcMetricsObserver } from '../metrics/registry.js';
+import { type MetricsServer, startMetricsServer } from '../metrics/server.js';
 import type { ServerConfig } from './server-config.js';
 
 /** A started service. */
 export interface RunningService {
   /** Bound gRPC port. */
   port: number;
+  /** Bound /metrics port; undefined when metrics are off. */
+  metricsPort: number | undefined;
   server: RunningServer;
   /** Graceful stop: NOT_SERVING, drain calls, then `onStop` (close pools). */
   stop(): Promise<void>;
@@ -23,6 +29,8 @@ export interface ServeOptions {
   /** Runs after the server stopped: close pools, stop loops. */
   onStop: () => Promise<void>;
   onCallEnd?: CallObserver;
+  /** Pools whose usage /metrics reports, by name ("primary", "replica"). */
+  pools?: Record<string, Pool>;
 }
 
 function withTimeout(probe: DbProbe, ms: number): DbProbe {
@@ -54,6 +62,8 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       'AUTH DISABLED: every caller gets read and write access. Local development only; set AUTH_TOKENS in any shared environment.',
     );
   }
+  const countCall = rpcMetricsObserver(options.services.map((s) => s.service.typeName).join(','));
+  const extraObserver = options.onCallEnd;
   const server = await startGrpcServer({
     host: config.host,
     port: config.port,
@@ -61,8 +71,24 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     log,
     auth,
     ...(config.tls ? { tls: config.tls } : {}),
-    ...(options.onCallEnd ? { onCallEnd: options.onCallEnd } : {}),
+    onCallEnd: (method, code, ms) => {
+      countCall(method, code, ms);
+      extraObserver?.(method, code, ms);
+    },
   });
+  const unobserve = Object.entries(options.pools ?? {}).map(([name, pool]) =>
+    observePool(name, pool),
+  );
+  let metrics: MetricsServer | undefined;
+  if (config.metricsPort !== undefined) {
+    try {
+      metrics = await startMetricsServer({ host: config.host, port: config.metricsPort, log });
+    } catch (err) {
+      for (const stopObserving of unobserve) stopObserving();
+      await server.shutdown(0);
+      throw err;
+    }
+  }
   const health = watchDbHealth({
     health: server.health,
     serviceNames: options.services.map((s) => s.service.typeName),
@@ -75,11 +101,14 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   let stopping: Promise<void> | undefined;
   return {
     port: server.port,
+    metricsPort: metrics?.port,
     server,
     stop() {
       stopping ??= (async () => {
         health.stop();
         await server.shutdown(config.shutdownGraceMs);
+        await metrics?.close();
+        for (const stopObserving of unobserve) stopObserving();
         await options.onStop();
       })();
       return stopping;

@@ -16,8 +16,8 @@ export interface ServerConfig {
   host: string;
   /** gRPC port. */
   port: number;
-  /** Prometheus /metrics HTTP port; 0 disables it. */
-  metricsPort: number;
+  /** Prometheus /metrics HTTP port (0 = pick a free one); undefined when set to "off". */
+  metricsPort: number | undefined;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   auth: AuthConfig;
   tls: TlsConfig | undefined;
@@ -55,7 +55,10 @@ export function loadServerConfig(
   return {
     host: readString(env, 'GRPC_HOST', '127.0.0.1'),
     port: readPort(env, `${prefix}_GRPC_PORT`, defaults.port, true),
-    metricsPort: readPort(env, `${prefix}_METRICS_PORT`, defaults.metricsPort, true),
+    metricsPort:
+      readOptional(env, `${prefix}_METRICS_PORT`)?.toLowerCase() === 'off'
+        ? undefined
+        : readPort(env, `${prefix}_METRICS_PORT`, defaults.metricsPort, true),
     logLevel: readEnum(env, 'LOG_LEVEL', LEVELS, 'info'),
     auth: loadAuthConfig(env),
     tls: loadTls(env),
