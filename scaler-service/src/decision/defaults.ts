@@ -54,12 +54,15 @@ export const DEFAULT_POLICY: Policy = {
 };
 
 /** Pure HPA: no prediction. */
-export const HPA_OPTIONS: EngineOptions = { predictiveLeadSeconds: 0 };
+export const HPA_OPTIONS: EngineOptions = { predictiveLeadSeconds: 0, queueAwareLatency: false };
 
 /**
  * Our engine's defaults. A lead of 10 s covers the typical start-up of a new
  * instance (image already local, process listening, first probe passed), so
  * capacity ordered now is ready when the predicted load arrives; the control
  * loop replaces it with the measured start-up time when it has one.
+ * Queue-aware latency keeps a saturated p95 (seconds of queueing) from
+ * asking for 20x the replicas: a linear reading overshoots and the down
+ * stabilization window then holds the overshoot for minutes.
  */
-export const ENGINE_OPTIONS: EngineOptions = { predictiveLeadSeconds: 10 };
+export const ENGINE_OPTIONS: EngineOptions = { predictiveLeadSeconds: 10, queueAwareLatency: true };

@@ -367,8 +367,8 @@ describe('decide: predictive lead (our engine option)', () => {
     const metrics = { rps: { app: 150, trendPerSecond: 10 } }; // 3 x 50: at target
     expect(decide(input({ policy: p, metrics })).desiredReplicas).toBe(3);
     const ahead = decide(input({ policy: p, metrics, options: { predictiveLeadSeconds: 10 } }));
-    // 150 + 10 x 10 = 250 -> 5 replicas
-    expect(ahead.desiredReplicas).toBe(5);
+    // 150 + 10 x 10 = 250, capped at +30%: 195 -> 4 replicas
+    expect(ahead.desiredReplicas).toBe(4);
     expect(ahead.proposals[0]!.note).toContain('predicted');
     const falling = decide(
       input({
@@ -378,5 +378,39 @@ describe('decide: predictive lead (our engine option)', () => {
       }),
     );
     expect(falling.desiredReplicas).toBe(3);
+  });
+});
+
+describe('decide: latency-aware proposals (our engine option)', () => {
+  const p = policy({ targets: { latency_p95: 250 } });
+  const opts = { predictiveLeadSeconds: 10, queueAwareLatency: true };
+
+  it('HPA reads latency linearly; the queue model keeps a saturated p95 bounded', () => {
+    const metrics = { latency_p95: { app: 5000, baseline: 60 } };
+    // Linear: ratio 20 -> 60, rate-limited to 3 + 4.
+    expect(decide(input({ policy: p, metrics })).recommendedReplicas).toBe(60);
+    // Queue: (1 - 60/5000) / (1 - 60/250) = 1.3 -> 4.
+    const q = decide(input({ policy: p, metrics, options: opts }));
+    expect(q.recommendedReplicas).toBe(4);
+    expect(q.proposals[0]!.note).toContain('queue-aware');
+  });
+
+  it('the p95 target is a ceiling: a small excess scales up', () => {
+    const metrics = { latency_p95: { app: 260, baseline: 60 } };
+    expect(decide(input({ policy: p, metrics })).desiredReplicas).toBe(3);
+    expect(decide(input({ policy: p, metrics, options: opts })).desiredReplicas).toBe(4);
+  });
+
+  it('a latency window that predates a scale-up does not compound it', () => {
+    const metrics = { latency_p95: { app: 900, baseline: 60 } };
+    const starting = decide(
+      input({ policy: p, metrics, options: opts, currentReplicas: 10, instances: ready(9, 1) }),
+    );
+    expect(starting.desiredReplicas).toBe(10);
+    expect(starting.proposals[0]!.note).toContain('scale-up in flight');
+    const recent = decide(
+      input({ policy: p, metrics, options: opts, scaleEvents: [{ at: T0 - 5 * S, change: 1 }] }),
+    );
+    expect(recent.desiredReplicas).toBe(3);
   });
 });

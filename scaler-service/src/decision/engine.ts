@@ -29,7 +29,7 @@ function describe(p: Proposal): string {
 export function decide(input: EngineInput): Decision {
   const { policy, currentReplicas: current, now } = input;
   const options = { ...ENGINE_OPTIONS, ...input.options };
-  const proposals = computeProposals(input, options.predictiveLeadSeconds);
+  const proposals = computeProposals(input, options);
   const reasons = proposals.map(describe);
   const cooldownMs = policy.cooldownSeconds * 1000;
   const sinceScaled = input.lastScaledAt === undefined ? Infinity : now - input.lastScaledAt;

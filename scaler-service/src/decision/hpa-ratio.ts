@@ -129,3 +129,25 @@ export function appLevelReplicas(
     note: '',
   };
 }
+
+/**
+ * Latency read as a queue: p95 = base / (1 - u), so utilization is
+ * 1 - base/p95 and the target p95 is met at 1 - base/target; the ratio of the
+ * two is the capacity change needed. Unlike p95/target it stays bounded when
+ * a saturated queue makes p95 explode, and it also proposes a scale-down when
+ * latency sits near the idle baseline. Falls back to the linear formula when
+ * the baseline is not below the target.
+ */
+export function queueLatencyReplicas(
+  p95: number,
+  base: number,
+  target: number,
+  current: number,
+  tol: Tolerance,
+): RatioResult {
+  if (!(base > 0) || base >= target) return appLevelReplicas(p95, target, current, tol);
+  const u = Math.max(0, 1 - base / Math.max(p95, base));
+  const uTarget = 1 - base / target;
+  const r = appLevelReplicas(u, uTarget, current, tol);
+  return { ...r, value: p95, note: `queue-aware (idle p95 ${Math.round(base)} ms)` };
+}

@@ -1,10 +1,11 @@
 import {
   appLevelReplicas,
   perInstanceReplicas,
+  queueLatencyReplicas,
   type RatioResult,
   type Tolerance,
 } from './hpa-ratio.js';
-import type { EngineInput, MetricInput, Proposal, ScalingMetric } from './types.js';
+import type { EngineInput, EngineOptions, MetricInput, Proposal, ScalingMetric } from './types.js';
 
 /** Order of evaluation, which is also the tie-break order when proposals are equal. */
 export const SCALING_METRICS: readonly ScalingMetric[] = [
@@ -19,8 +20,8 @@ export const SCALING_METRICS: readonly ScalingMetric[] = [
 const PER_REPLICA = new Set<ScalingMetric>(['rps', 'active_connections']);
 /** Metrics that grow with load, so a rising trend predicts more of them. */
 const PREDICTABLE = new Set<ScalingMetric>(['rps', 'active_connections', 'cpu_percent']);
-/** A noisy window must not more than double the observed load. */
-const MAX_GROWTH = 2;
+/** A step or a noisy window must not inflate the observed load by more than 30%. */
+const MAX_GROWTH = 1.3;
 
 function hasInstanceValues(m: MetricInput, input: EngineInput): boolean {
   if (!m.perInstance || m.perInstance.size === 0) return false;
@@ -42,6 +43,7 @@ function ratioFor(
   input: EngineInput,
   target: number,
   tol: Tolerance,
+  queueAware: boolean,
 ): RatioResult | undefined {
   const current = input.currentReplicas;
   if (metric !== 'latency_p95' && hasInstanceValues(m, input)) {
@@ -49,8 +51,35 @@ function ratioFor(
     if (r) return r;
   }
   if (m.app === undefined) return undefined;
+  if (metric === 'latency_p95') {
+    // As HPA object metrics: ceil(ratio x ready replicas), guarded so a ratio
+    // above 1 never proposes fewer than now (and below 1 never more).
+    const readyCount = input.instances.filter((i) => i.ready).length || current;
+    // Latency-aware: the p95 target is a ceiling (max_p95_latency_ms), so
+    // any excess is acted on, sized by the queue model.
+    const r =
+      queueAware && m.baseline !== undefined
+        ? queueLatencyReplicas(m.app, m.baseline, target, readyCount, { up: 0, down: tol.down })
+        : appLevelReplicas(m.app, target, readyCount, tol);
+    if (r.withinTolerance) return { ...r, replicas: current };
+    const replicas = r.ratio > 1 ? Math.max(r.replicas, current) : Math.min(r.replicas, current);
+    return { ...r, replicas };
+  }
   if (PER_REPLICA.has(metric)) return appLevelReplicas(m.app / current, target, current, tol);
   return appLevelReplicas(m.app, target, current, tol);
+}
+
+/**
+ * Why the latency window does not describe the current capacity: instances
+ * still starting, or a scale-up so recent that most of the window was
+ * measured before the new instances took traffic. Empty when it does.
+ */
+function staleLatency(input: EngineInput, leadSeconds: number): string {
+  const starting = input.instances.filter((i) => !i.ready).length;
+  if (starting > 0) return `scale-up in flight: ${starting} instance(s) starting`;
+  const horizon = (input.policy.evaluationWindowSeconds + leadSeconds) * 1000;
+  const recentUp = input.scaleEvents.some((e) => e.change > 0 && input.now - e.at < horizon);
+  return recentUp ? 'window mostly predates the last scale-up' : '';
 }
 
 /**
@@ -58,7 +87,8 @@ function ratioFor(
  * app reports, with the HPA ratio formula. A reported metric with no sample
  * in the window is a missing-data proposal holding the current count.
  */
-export function computeProposals(input: EngineInput, leadSeconds: number): Proposal[] {
+export function computeProposals(input: EngineInput, options: EngineOptions): Proposal[] {
+  const leadSeconds = options.predictiveLeadSeconds;
   const { policy, currentReplicas: current } = input;
   const tol: Tolerance = { up: policy.scaleUp.tolerance, down: policy.scaleDown.tolerance };
   const out: Proposal[] = [];
@@ -67,7 +97,7 @@ export function computeProposals(input: EngineInput, leadSeconds: number): Propo
     const target = policy.targets[metric] ?? 0;
     if (!(target > 0) || policy.weights[metric] === 0) continue;
     const m = input.metrics[metric];
-    const r = m ? ratioFor(metric, m, input, target, tol) : undefined;
+    const r = m ? ratioFor(metric, m, input, target, tol, options.queueAwareLatency) : undefined;
     if (!m || !r) {
       if (!input.reported.has(metric)) continue;
       out.push({
@@ -82,11 +112,37 @@ export function computeProposals(input: EngineInput, leadSeconds: number): Propo
       });
       continue;
     }
+    const stale =
+      options.queueAwareLatency && metric === 'latency_p95' && r.replicas > current
+        ? staleLatency(input, leadSeconds)
+        : '';
+    if (stale) {
+      // The window's latency predates capacity already ordered: let the
+      // throughput metrics size any further scale-up instead of compounding it.
+      out.push({
+        metric,
+        currentValue: r.value,
+        targetValue: target,
+        ratio: r.ratio,
+        proposedReplicas: current,
+        withinTolerance: false,
+        missing: false,
+        note: stale,
+      });
+      continue;
+    }
     const growth = growthOf(metric, m, leadSeconds);
     let result = r;
     let note = r.note;
     if (growth > 1) {
-      const predicted = ratioFor(metric, m, input, target / growth, tol)!;
+      const predicted = ratioFor(
+        metric,
+        m,
+        input,
+        target / growth,
+        tol,
+        options.queueAwareLatency,
+      )!;
       if (predicted.replicas > r.replicas) {
         result = predicted;
         const pct = Math.round((growth - 1) * 100);

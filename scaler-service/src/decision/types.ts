@@ -79,6 +79,11 @@ export interface MetricInput {
   app?: number;
   /** Least-squares slope of the app-level value, units per second. */
   trendPerSecond?: number;
+  /**
+   * Latency only: the p95 of a nearly idle replica (e.g. the lowest window p95
+   * of the last hour), for the queue-aware latency proposal.
+   */
+  baseline?: number;
 }
 
 /** A live instance (not draining) and whether it is ready for traffic. */
@@ -106,6 +111,12 @@ export interface EngineOptions {
    * rising at `trend` proposes for value + trend x lead. 0 disables.
    */
   predictiveLeadSeconds: number;
+  /**
+   * Read p95 latency as a queue, p95 = base / (1 - utilization), instead of
+   * linearly: the replicas that bring it to the target are
+   * current x (1 - base/p95) / (1 - base/target). Needs a latency baseline.
+   */
+  queueAwareLatency: boolean;
 }
 
 export interface EngineInput {
