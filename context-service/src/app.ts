@@ -24,6 +24,8 @@ export async function startContextService(
     url: config.replicaUrl,
     max: config.poolMax,
     applicationName: 'autoserve-context',
+    // A dead replica must fail over quickly, not after the default connect timeout.
+    connectTimeoutMs: config.replicaConnectTimeoutMs,
   });
   const primary = config.primaryUrl
     ? await createPool({

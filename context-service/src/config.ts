@@ -1,5 +1,7 @@
 import {
+  type EmbedderConfig,
   type Env,
+  loadEmbedderConfig,
   loadServerConfig,
   readDurationMs,
   readInt,
@@ -19,6 +21,20 @@ export interface ContextConfig {
   poolMax: number;
   /** Replica lag beyond which reads go to the primary (flagged degraded). */
   maxReplicaLagMs: number;
+  /** After the replica failed to answer, how long reads skip it before trying again. */
+  replicaRetryMs: number;
+  /** How long opening a replica connection may take before reads fall back. */
+  replicaConnectTimeoutMs: number;
+  /** Embedder for text queries; the write side must use the same one. */
+  embedder: EmbedderConfig;
+  /** Lifetime of cached aggregate answers (environment context, success rates, patterns). */
+  cacheTtlMs: number;
+  /** Maximum cached aggregate answers. */
+  cacheMaxEntries: number;
+  /** Filtered row count up to which similarity search scans the rows exactly instead of HNSW. */
+  exactScanMaxRows: number;
+  /** hnsw.ef_search when the caller asks for no particular accuracy (measured by the bench). */
+  defaultEfSearch: number;
 }
 
 export function loadConfig(env: Env): ContextConfig {
@@ -29,5 +45,18 @@ export function loadConfig(env: Env): ContextConfig {
       readOptional(env, 'CONTEXT_PRIMARY_URL') && readPostgresUrl(env, 'CONTEXT_PRIMARY_URL'),
     poolMax: readInt(env, 'CONTEXT_POOL_MAX', 10, 1, 200),
     maxReplicaLagMs: readDurationMs(env, 'CONTEXT_MAX_REPLICA_LAG', 5000, 0, 3_600_000),
+    replicaRetryMs: readDurationMs(env, 'CONTEXT_REPLICA_RETRY', 1000, 0, 600_000),
+    replicaConnectTimeoutMs: readDurationMs(
+      env,
+      'CONTEXT_REPLICA_CONNECT_TIMEOUT',
+      2000,
+      100,
+      60_000,
+    ),
+    embedder: loadEmbedderConfig(env),
+    cacheTtlMs: readDurationMs(env, 'CONTEXT_CACHE_TTL', 30_000, 0, 3_600_000),
+    cacheMaxEntries: readInt(env, 'CONTEXT_CACHE_MAX_ENTRIES', 1000, 1, 1_000_000),
+    exactScanMaxRows: readInt(env, 'CONTEXT_EXACT_SCAN_MAX_ROWS', 10_000, 0, 10_000_000),
+    defaultEfSearch: readInt(env, 'CONTEXT_HNSW_EF_SEARCH', 100, 10, 1000),
   };
 }

@@ -1,8 +1,20 @@
 import type { ContextService } from '@autoserve/proto';
-import type { Pool } from '@autoserve/runtime';
+import { createEmbedder, type Embedder, type Pool } from '@autoserve/runtime';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { Logger } from 'pino';
+import { TtlCache } from '../cache/ttl-cache.js';
 import type { ContextConfig } from '../config.js';
+import { createReadRouter, type Routed } from '../read/router.js';
+import { createAppEventsHandler } from './app-events.js';
+import { createAppMetricsHandler } from './app-metrics.js';
+import type { HandlerDeps } from './deps.js';
+import { createEnvironmentContextHandler } from './environment-context.js';
+import { createHistoricalPatternsHandler } from './historical-patterns.js';
+import { createNearDuplicatesHandler } from './near-duplicates.js';
+import { createRemediationHistoryHandler } from './remediation-history.js';
+import { createSearchSimilarHandler } from './search-similar.js';
+import { createSuccessRatesHandler } from './success-rates.js';
+import { createTimelineHandler } from './timeline.js';
 
 /** What the Context handlers need. */
 export interface ContextDeps {
@@ -12,14 +24,47 @@ export interface ContextDeps {
   primary: Pool | undefined;
   config: ContextConfig;
   log: Logger;
+  /** Overrides the configured embedder (tests). */
+  embedder?: Embedder;
 }
+
+/** Table sizes for plan choice change slowly; re-read them at most this often. */
+const STATS_TTL_MS = 10_000;
 
 /**
  * The Context service's RPCs. Routing only wires this object; each method
  * lives in its own module.
  */
 export function createContextHandlers(
-  _deps: ContextDeps,
+  deps: ContextDeps,
 ): Partial<ServiceImpl<typeof ContextService>> {
-  return {};
+  const { config, log } = deps;
+  const d: HandlerDeps = {
+    router: createReadRouter({
+      replica: deps.replica,
+      primary: deps.primary,
+      maxReplicaLagMs: config.maxReplicaLagMs,
+      replicaRetryMs: config.replicaRetryMs,
+      log,
+    }),
+    embedder: deps.embedder ?? createEmbedder(config.embedder),
+    config,
+    log,
+    aggregates: new TtlCache<Routed<unknown>>({
+      ttlMs: config.cacheTtlMs,
+      maxEntries: config.cacheMaxEntries,
+    }),
+    stats: new TtlCache<number>({ ttlMs: STATS_TTL_MS, maxEntries: 16 }),
+  };
+  return {
+    searchSimilarIncidents: createSearchSimilarHandler(d),
+    listNearDuplicates: createNearDuplicatesHandler(d),
+    getEnvironmentContext: createEnvironmentContextHandler(d),
+    getWorkflowSuccessRates: createSuccessRatesHandler(d),
+    getHistoricalPatterns: createHistoricalPatternsHandler(d),
+    getRemediationTimeline: createTimelineHandler(d),
+    listRemediationHistory: createRemediationHistoryHandler(d),
+    listAppEvents: createAppEventsHandler(d),
+    getAppMetrics: createAppMetricsHandler(d),
+  };
 }

@@ -1,0 +1,68 @@
+import { EventType, Severity } from '@autoserve/proto/common/v1';
+import type {
+  ListAppEventsRequest,
+  ListAppEventsResponseSchema,
+} from '@autoserve/proto/context/v1';
+import { invalidArgument, notFound } from '@autoserve/runtime';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { HandlerContext } from '@connectrpc/connect';
+import { eventType, severityRank } from '../mapping/enums.js';
+import { toEvent } from '../mapping/rows.js';
+import { decodePageToken, encodePageToken } from '../paging/page-token.js';
+import { appExists, type EventsFilter, listAppEvents } from '../queries/app-history.js';
+import {
+  countOrDefault,
+  knownEnum,
+  knownEnums,
+  requiredText,
+  timeRange,
+} from '../validate/fields.js';
+import { type HandlerDeps, readInfoOf } from './deps.js';
+
+type Response = MessageInitShape<typeof ListAppEventsResponseSchema>;
+
+const KIND = 'app-events';
+
+/** ListAppEvents: an app's events from the Scaler's tables, newest first, keyset-paginated. */
+export function createAppEventsHandler(deps: HandlerDeps) {
+  return async function listAppEventsHandler(
+    req: ListAppEventsRequest,
+    ctx: HandlerContext,
+  ): Promise<Response> {
+    const range = timeRange(req.since, req.until, 'since', 'until');
+    const minSeverity = knownEnum(req.minSeverity, Severity, 'min_severity', {
+      allowUnspecified: true,
+    });
+    const types = knownEnums(req.types, EventType, 'types').map(eventType.toDb).sort();
+    const filter: EventsFilter = {
+      appName: requiredText(req.appName, 'app_name', 63),
+      types: types.length ? types : undefined,
+      minRank: minSeverity === Severity.UNSPECIFIED ? undefined : severityRank(minSeverity),
+      since: range.after,
+      until: range.before,
+    };
+    const pageSize = countOrDefault(req.pageSize, 'page_size', 100, 1000);
+    const pos = decodePageToken(req.pageToken, KIND, filter, ['string', 'string']);
+    const cursor = pos ? { timeUs: pos[0] as string, id: pos[1] as string } : undefined;
+    if (cursor && !(/^-?\d{1,19}$/.test(cursor.timeUs) && /^\d{1,19}$/.test(cursor.id))) {
+      throw invalidArgument('page_token', 'malformed page token');
+    }
+    const routed = await deps.router.read({ deadline: ctx }, async (client) => {
+      const rows = await listAppEvents(client, filter, cursor, pageSize + 1);
+      if (rows.length === 0 && !cursor && !(await appExists(client, filter.appName))) {
+        throw notFound(`app ${filter.appName}`);
+      }
+      return rows;
+    });
+    const rows = routed.value;
+    const more = rows.length > pageSize;
+    const page = more ? rows.slice(0, pageSize) : rows;
+    const last = page.at(-1);
+    return {
+      events: page.map(toEvent),
+      nextPageToken:
+        more && last ? encodePageToken(KIND, filter, [String(last.pos_us), String(last.id)]) : '',
+      readInfo: readInfoOf(ctx, routed),
+    };
+  };
+}

@@ -1,0 +1,64 @@
+import { Priority, RemediationPhase } from '@autoserve/proto/common/v1';
+import type {
+  ListRemediationHistoryRequest,
+  ListRemediationHistoryResponseSchema,
+} from '@autoserve/proto/context/v1';
+import { invalidArgument } from '@autoserve/runtime';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { HandlerContext } from '@connectrpc/connect';
+import { priority, remediationPhase } from '../mapping/enums.js';
+import { toRemediationRequest } from '../mapping/rows.js';
+import { decodePageToken, encodePageToken } from '../paging/page-token.js';
+import { type HistoryFilter, listRemediationRequests } from '../queries/history.js';
+import { countOrDefault, knownEnums, optionalText, timeRange } from '../validate/fields.js';
+import { type HandlerDeps, readInfoOf } from './deps.js';
+
+type Response = MessageInitShape<typeof ListRemediationHistoryResponseSchema>;
+
+const KIND = 'remediation-history';
+
+function filterOf(req: ListRemediationHistoryRequest): HistoryFilter {
+  const range = timeRange(req.createdAfter, req.createdBefore, 'created_after', 'created_before');
+  const phases = knownEnums(req.phases, RemediationPhase, 'phases').map(remediationPhase.toDb);
+  const priorities = knownEnums(req.priorities, Priority, 'priorities').map(priority.toDb);
+  return {
+    namespace: optionalText(req.namespace, 'namespace'),
+    targetType: optionalText(req.targetType, 'target_type', 100),
+    targetName: optionalText(req.targetName, 'target_name'),
+    signalName: optionalText(req.signalName, 'signal_name'),
+    environment: optionalText(req.environment, 'environment', 50),
+    phases: phases.length ? phases.sort() : undefined,
+    priorities: priorities.length ? priorities.sort() : undefined,
+    createdAfter: range.after,
+    createdBefore: range.before,
+  };
+}
+
+/** ListRemediationHistory: filtered requests, newest first, keyset-paginated. */
+export function createRemediationHistoryHandler(deps: HandlerDeps) {
+  return async function listRemediationHistory(
+    req: ListRemediationHistoryRequest,
+    ctx: HandlerContext,
+  ): Promise<Response> {
+    const filter = filterOf(req);
+    const pageSize = countOrDefault(req.pageSize, 'page_size', 50, 500);
+    const pos = decodePageToken(req.pageToken, KIND, filter, ['string', 'string']);
+    const cursor = pos ? { createdUs: pos[0] as string, id: pos[1] as string } : undefined;
+    if (cursor && !(/^-?\d{1,19}$/.test(cursor.createdUs) && /^\d{1,19}$/.test(cursor.id))) {
+      throw invalidArgument('page_token', 'malformed page token');
+    }
+    const routed = await deps.router.read({ deadline: ctx }, (client) =>
+      listRemediationRequests(client, filter, cursor, pageSize + 1),
+    );
+    const rows = routed.value;
+    const more = rows.length > pageSize;
+    const page = more ? rows.slice(0, pageSize) : rows;
+    const last = page.at(-1);
+    return {
+      requests: page.map(toRemediationRequest),
+      nextPageToken:
+        more && last ? encodePageToken(KIND, filter, [String(last.pos_us), String(last.id)]) : '',
+      readInfo: readInfoOf(ctx, routed),
+    };
+  };
+}

@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { invalidArgument } from '@autoserve/runtime';
+
+/** Bumped whenever the token layout changes; older tokens are then refused. */
+const VERSION = 1;
+const MAX_TOKEN_LENGTH = 2048;
+const BASE64URL = /^[A-Za-z0-9_-]+$/;
+
+/** A keyset position: the sort key of the last row returned. */
+export type Position = (string | number)[];
+
+interface TokenBody {
+  v: number;
+  /** RPC the token belongs to, so a token of one list cannot steer another. */
+  k: string;
+  /** Hash of the filters the first page used. */
+  f: string;
+  p: Position;
+}
+
+function stable(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stable).join(',')}]`;
+  if (value && typeof value === 'object') {
+    const keys = Object.keys(value).sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${stable((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(typeof value === 'bigint' ? value.toString() : (value ?? null));
+}
+
+/** Short hash of a request's filters (everything but page size and token). */
+export function filterHash(filters: unknown): string {
+  return createHash('sha256').update(stable(filters)).digest('base64url').slice(0, 16);
+}
+
+/**
+ * Opaque page tokens: base64url of a small JSON document with a version, the
+ * RPC, a hash of the filters and the keyset position. Opaque so clients do not
+ * build them; bound to the filters because a position only means something in
+ * the ordering of the same filtered set. Not signed: a forged position can only
+ * page through rows the caller may read anyway.
+ */
+export function encodePageToken(kind: string, filters: unknown, position: Position): string {
+  const body: TokenBody = { v: VERSION, k: kind, f: filterHash(filters), p: position };
+  return Buffer.from(JSON.stringify(body)).toString('base64url');
+}
+
+/**
+ * The position in `token`, or undefined for an empty token (first page).
+ * Throws InvalidArgument naming `field` when the token is malformed, from
+ * another RPC or version, bound to other filters, or its position does not
+ * have the expected shape.
+ */
+export function decodePageToken(
+  token: string,
+  kind: string,
+  filters: unknown,
+  shape: readonly ('string' | 'number')[],
+  field = 'page_token',
+): Position | undefined {
+  if (token === '') return undefined;
+  if (token.length > MAX_TOKEN_LENGTH || !BASE64URL.test(token)) {
+    throw invalidArgument(field, 'malformed page token');
+  }
+  let body: Partial<TokenBody>;
+  try {
+    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
+  } catch {
+    throw invalidArgument(field, 'malformed page token');
+  }
+  if (!body || typeof body !== 'object' || typeof body.k !== 'string') {
+    throw invalidArgument(field, 'malformed page token');
+  }
+  if (body.v !== VERSION || body.k !== kind) {
+    throw invalidArgument(field, 'page token was not issued by this RPC (or by an older version)');
+  }
+  if (body.f !== filterHash(filters)) {
+    throw invalidArgument(
+      field,
+      'page token belongs to different filters; keep them unchanged between pages',
+    );
+  }
+  const p = body.p;
+  if (
+    !Array.isArray(p) ||
+    p.length !== shape.length ||
+    !p.every((x, i) =>
+      shape[i] === 'number' ? typeof x === 'number' && Number.isFinite(x) : typeof x === 'string',
+    )
+  ) {
+    throw invalidArgument(field, 'malformed page token');
+  }
+  return p as Position;
+}

@@ -1,0 +1,137 @@
+import type { PoolClient } from '@autoserve/runtime';
+import type { Row } from '../mapping/rows.js';
+import { Params } from './params.js';
+
+export interface EventsFilter {
+  appName: string;
+  types?: string[] | undefined;
+  /** Minimum events.severity_rank. */
+  minRank?: number | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+}
+
+/**
+ * One page of an app's events, newest first by (timestamp, id), keyset
+ * paginated like the remediation history. Served by
+ * idx_events_app_name_timestamp; partitions prune on the time range.
+ */
+export async function listAppEvents(
+  client: PoolClient,
+  f: EventsFilter,
+  cursor: { timeUs: string; id: string } | undefined,
+  limit: number,
+): Promise<Row[]> {
+  const q = new Params();
+  const w = [`app_name = ${q.p(f.appName)}`];
+  if (f.types?.length) w.push(`event_type = ANY(${q.p(f.types)}::text[])`);
+  if (f.minRank !== undefined) w.push(`severity_rank >= ${q.p(f.minRank)}`);
+  if (f.since !== undefined) w.push(`timestamp >= ${q.p(f.since)}::timestamptz`);
+  if (f.until !== undefined) w.push(`timestamp < ${q.p(f.until)}::timestamptz`);
+  if (cursor) {
+    w.push(
+      `(timestamp, id) < (timestamptz 'epoch' + ${q.p(cursor.timeUs)}::bigint * interval '1 microsecond', ${q.p(cursor.id)}::bigint)`,
+    );
+  }
+  const r = await client.query<Row>(
+    `SELECT id, event_type, event_category, app_name, container_id, message, details, severity,
+            timestamp, source, node_id,
+            (extract(epoch FROM timestamp) * 1000000)::bigint::text AS pos_us
+     FROM events WHERE ${w.join(' AND ')}
+     ORDER BY timestamp DESC, id DESC
+     LIMIT ${q.p(limit)}`,
+    q.values,
+  );
+  return r.rows;
+}
+
+/** Whether an app is registered (to tell "no events" from "no such app"). */
+export async function appExists(client: PoolClient, appName: string): Promise<boolean> {
+  const r = await client.query<{ found: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM applications WHERE name = $1) AS found',
+    [appName],
+  );
+  return r.rows[0]!.found;
+}
+
+export interface MetricsRange {
+  appName: string;
+  types?: string[] | undefined;
+  since: string;
+  until: string;
+}
+
+export interface MetricWindowRow {
+  metric_type: string;
+  avg: number;
+  min: number;
+  max: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  n: string;
+}
+
+function metricsWhere(m: MetricsRange, q: Params): string {
+  const w = [
+    `app_name = ${q.p(m.appName)}`,
+    `timestamp >= ${q.p(m.since)}::timestamptz`,
+    `timestamp < ${q.p(m.until)}::timestamptz`,
+  ];
+  if (m.types?.length) w.push(`metric_type = ANY(${q.p(m.types)}::text[])`);
+  return w.join(' AND ');
+}
+
+/**
+ * Aggregates per metric type over [since, until): an index-only scan of
+ * idx_metrics_app_type_time (value is INCLUDEd), the autoscaler's own query.
+ */
+export async function listMetricWindows(
+  client: PoolClient,
+  m: MetricsRange,
+): Promise<MetricWindowRow[]> {
+  const q = new Params();
+  const r = await client.query<MetricWindowRow>(
+    `SELECT metric_type, avg(value) AS avg, min(value) AS min, max(value) AS max,
+            percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS p50,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95,
+            percentile_cont(0.99) WITHIN GROUP (ORDER BY value) AS p99,
+            count(*)::text AS n
+     FROM metrics WHERE ${metricsWhere(m, q)}
+     GROUP BY metric_type ORDER BY metric_type`,
+    q.values,
+  );
+  return r.rows;
+}
+
+export interface MetricBucketRow {
+  metric_type: string;
+  bucket_start: Date;
+  avg: number;
+  min: number;
+  max: number;
+  p95: number;
+  n: string;
+}
+
+/** Buckets of `bucketSeconds` aligned to the Unix epoch (date_bin), empty ones omitted. */
+export async function listMetricBuckets(
+  client: PoolClient,
+  m: MetricsRange,
+  bucketSeconds: number,
+): Promise<MetricBucketRow[]> {
+  const q = new Params();
+  const where = metricsWhere(m, q);
+  const width = q.p(bucketSeconds);
+  const r = await client.query<MetricBucketRow>(
+    `SELECT metric_type,
+            date_bin(make_interval(secs => ${width}), timestamp, timestamptz 'epoch') AS bucket_start,
+            avg(value) AS avg, min(value) AS min, max(value) AS max,
+            percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95,
+            count(*)::text AS n
+     FROM metrics WHERE ${where}
+     GROUP BY 1, 2 ORDER BY 1, 2`,
+    q.values,
+  );
+  return r.rows;
+}

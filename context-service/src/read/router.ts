@@ -1,0 +1,151 @@
+import { DataSource, type ReadInfoSchema } from '@autoserve/proto/common/v1';
+import {
+  type Deadline,
+  isConnectionError,
+  type Pool,
+  type PoolClient,
+  withTx,
+} from '@autoserve/runtime';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { Logger } from 'pino';
+import { getReplicaState } from './lag.js';
+
+export type ReadInfoInit = MessageInitShape<typeof ReadInfoSchema>;
+
+/** A read's answer and where it came from. */
+export interface Routed<T> {
+  value: T;
+  readInfo: ReadInfoInit;
+}
+
+export interface ReadOptions {
+  /** The call's deadline (statement timeout). */
+  deadline?: Deadline;
+  /** Transaction-local settings, e.g. hnsw.ef_search. */
+  settings?: Record<string, string>;
+}
+
+export interface ReadRouterOptions {
+  replica: Pool;
+  /** Same read-only role on the primary; undefined = no fallback. */
+  primary: Pool | undefined;
+  maxReplicaLagMs: number;
+  /** After the replica failed, skip it for this long (no connect attempt per call). */
+  replicaRetryMs: number;
+  log: Logger;
+  now?: () => number;
+}
+
+/** Routes every read: the replica when it is fresh enough, else the primary, and says which. */
+export interface ReadRouter {
+  read<T>(options: ReadOptions, fn: (client: PoolClient) => Promise<T>): Promise<Routed<T>>;
+}
+
+// 40001 on a standby is a query cancelled by a recovery conflict: the same read on the
+// primary cannot hit it.
+const RECOVERY_CONFLICT = '40001';
+
+class LagExceeded extends Error {}
+
+/**
+ * Replica honesty: every read measures the replica's replay lag inside its own
+ * transaction (so the figure describes the snapshot it read), and falls back to
+ * the primary, with the same read-only role, when the replica is unreachable,
+ * lags beyond the bound, or cancels the read for a recovery conflict. Reads are
+ * idempotent, so retrying one on the primary is always safe.
+ */
+export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
+  const now = opts.now ?? Date.now;
+  let skipReplicaUntil = 0;
+  let lastReason = '';
+
+  const onPrimary = async <T>(
+    options: ReadOptions,
+    fn: (client: PoolClient) => Promise<T>,
+    reason: string,
+    lagMs: number | undefined,
+  ): Promise<Routed<T>> => {
+    const value = await withTx(opts.primary!, { ...options, readOnly: true }, fn);
+    return {
+      value,
+      readInfo: {
+        source: DataSource.PRIMARY,
+        replicaLag: lagMs === undefined ? undefined : durationOf(lagMs),
+        degraded: true,
+        degradedReason: reason,
+      },
+    };
+  };
+
+  return {
+    async read(options, fn) {
+      if (opts.primary && now() < skipReplicaUntil) {
+        return onPrimary(options, fn, lastReason, undefined);
+      }
+      let lagMs: number | undefined;
+      try {
+        const value = await withTx(opts.replica, { ...options, readOnly: true }, async (client) => {
+          const state = await getReplicaState(client);
+          lagMs = state.lagMs;
+          if (opts.primary && lagMs !== undefined && lagMs > opts.maxReplicaLagMs) {
+            throw new LagExceeded();
+          }
+          return fn(client);
+        });
+        const lagging = lagMs !== undefined && lagMs > opts.maxReplicaLagMs;
+        return {
+          value,
+          readInfo: {
+            source: DataSource.REPLICA,
+            replicaLag: lagMs === undefined ? undefined : durationOf(lagMs),
+            degraded: lagging,
+            degradedReason: lagging
+              ? `${lagReason(lagMs!, opts.maxReplicaLagMs)}; no primary configured`
+              : '',
+          },
+        };
+      } catch (err) {
+        if (!opts.primary) throw err;
+        if (err instanceof LagExceeded) {
+          return onPrimary(options, fn, lagReason(lagMs!, opts.maxReplicaLagMs), lagMs);
+        }
+        if (isConnectionError(err)) {
+          skipReplicaUntil = now() + opts.replicaRetryMs;
+          lastReason = 'replica unreachable';
+          opts.log.warn({ err }, 'replica unreachable, reading from the primary');
+          return onPrimary(options, fn, lastReason, lagMs);
+        }
+        if ((err as { code?: unknown }).code === RECOVERY_CONFLICT) {
+          return onPrimary(options, fn, 'replica cancelled the read (recovery conflict)', lagMs);
+        }
+        throw err;
+      }
+    },
+  };
+}
+
+function lagReason(lagMs: number, maxMs: number): string {
+  return `replica lag ${(lagMs / 1000).toFixed(1)}s > ${(maxMs / 1000).toFixed(1)}s`;
+}
+
+/** A protobuf Duration of `ms` milliseconds. */
+export function durationOf(ms: number): { seconds: bigint; nanos: number } {
+  const whole = Math.floor(ms / 1000);
+  return {
+    seconds: BigInt(whole),
+    nanos: Math.min(999_999_999, Math.round((ms - whole * 1000) * 1e6)),
+  };
+}
+
+/** Response metadata mirroring ReadInfo, for callers that only look at headers. */
+export function readInfoHeaders(headers: Headers, info: ReadInfoInit): void {
+  headers.set('x-read-source', info.source === DataSource.PRIMARY ? 'primary' : 'replica');
+  const lag = info.replicaLag;
+  if (lag) {
+    headers.set(
+      'x-replica-lag-ms',
+      String(Number(lag.seconds ?? 0n) * 1000 + Math.round((lag.nanos ?? 0) / 1e6)),
+    );
+  }
+  if (info.degraded) headers.set('x-read-degraded', info.degradedReason ?? 'true');
+}

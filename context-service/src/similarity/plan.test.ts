@@ -1,0 +1,70 @@
+import { Outcome } from '@autoserve/proto/context/v1';
+import { describe, expect, it } from 'vitest';
+import { outcomeOf } from './outcome.js';
+import { choosePlan, EF_FOR_RECALL, efSearchFor, MAX_EF_SEARCH } from './plan.js';
+
+const base = {
+  totalRows: 100_000,
+  accuracy: undefined,
+  limit: 10,
+  exactMaxRows: 5000,
+  defaultEfSearch: 100,
+};
+
+describe('similarity plan', () => {
+  it('scans exactly when the filters are selective or accuracy 1 is asked for', () => {
+    expect(choosePlan({ ...base, estimatedRows: 100 })).toEqual({
+      method: 'exact',
+      efSearch: 0,
+      selectivity: 0.001,
+    });
+    expect(choosePlan({ ...base, estimatedRows: 5000 }).method).toBe('exact');
+    expect(choosePlan({ ...base, estimatedRows: 100_000, accuracy: 1 }).method).toBe('exact');
+  });
+
+  it('uses HNSW with the default or accuracy-derived ef_search otherwise', () => {
+    expect(choosePlan({ ...base, estimatedRows: 100_000 })).toEqual({
+      method: 'hnsw',
+      efSearch: 100,
+      selectivity: 1,
+    });
+    expect(choosePlan({ ...base, estimatedRows: 50_000, accuracy: 0.5 }).efSearch).toBe(
+      EF_FOR_RECALL[0]![1],
+    );
+    expect(choosePlan({ ...base, estimatedRows: 50_000, accuracy: 0.5, limit: 80 }).efSearch).toBe(
+      80,
+    );
+  });
+
+  it('maps accuracy to ef_search monotonically within bounds', () => {
+    let last = 0;
+    for (let a = 0.5; a < 1; a += 0.001) {
+      const ef = efSearchFor(a);
+      expect(ef).toBeGreaterThanOrEqual(last);
+      expect(ef).toBeLessThanOrEqual(MAX_EF_SEARCH);
+      last = ef;
+    }
+    expect(efSearchFor(0.98)).toBe(100);
+    expect(efSearchFor(0.9999)).toBe(MAX_EF_SEARCH);
+  });
+
+  it('treats an empty table as fully selective-free', () => {
+    expect(choosePlan({ ...base, totalRows: 0, estimatedRows: 0 })).toMatchObject({
+      method: 'exact',
+      selectivity: 1,
+    });
+  });
+});
+
+describe('outcome', () => {
+  it('reports failure first, then success, then work in progress', () => {
+    expect(outcomeOf('Completed', 'Failed')).toBe(Outcome.FAILED);
+    expect(outcomeOf('Failed', undefined)).toBe(Outcome.FAILED);
+    expect(outcomeOf('Completed', 'Completed')).toBe(Outcome.SUCCEEDED);
+    expect(outcomeOf('Completed', null)).toBe(Outcome.SUCCEEDED);
+    expect(outcomeOf('Processing', 'Completed')).toBe(Outcome.IN_PROGRESS);
+    expect(outcomeOf(null, 'Executing')).toBe(Outcome.IN_PROGRESS);
+    expect(outcomeOf(null, 'Completed')).toBe(Outcome.SUCCEEDED);
+    expect(outcomeOf(null, null)).toBe(Outcome.UNKNOWN);
+  });
+});

@@ -1,0 +1,69 @@
+import { Code, ConnectError } from '@connectrpc/connect';
+import { describe, expect, it } from 'vitest';
+import {
+  countOrDefault,
+  durationMs,
+  knownEnum,
+  knownEnums,
+  numberIn,
+  optionalText,
+  requiredText,
+  timeRange,
+  timestampText,
+} from './fields.js';
+
+const invalid = (fn: () => unknown, field: string) => {
+  let err: unknown;
+  try {
+    fn();
+  } catch (e) {
+    err = e;
+  }
+  expect(err).toBeInstanceOf(ConnectError);
+  expect((err as ConnectError).code).toBe(Code.InvalidArgument);
+  expect((err as ConnectError).rawMessage.startsWith(`${field}: `)).toBe(true);
+};
+const ts = (seconds: number, nanos = 0) => ({ seconds: BigInt(seconds), nanos });
+const Names: Record<number, string> = { 0: 'UNSPECIFIED', 1: 'A', 2: 'B' };
+
+describe('field validation', () => {
+  it('checks strings', () => {
+    expect(requiredText('x', 'ns')).toBe('x');
+    invalid(() => requiredText('', 'ns'), 'ns');
+    invalid(() => requiredText('x'.repeat(256), 'ns'), 'ns');
+    expect(optionalText('', 'f')).toBeUndefined();
+    invalid(() => optionalText('x'.repeat(300), 'f'), 'f');
+  });
+
+  it('checks counts, numbers and enums', () => {
+    expect(countOrDefault(0, 'limit', 10, 100)).toBe(10);
+    expect(countOrDefault(100, 'limit', 10, 100)).toBe(100);
+    invalid(() => countOrDefault(101, 'limit', 10, 100), 'limit');
+    invalid(() => countOrDefault(-1, 'limit', 10, 100), 'limit');
+    invalid(() => numberIn(Number.NaN, 'min_similarity', 0, 1), 'min_similarity');
+    invalid(() => numberIn(1.5, 'min_similarity', 0, 1), 'min_similarity');
+    expect(knownEnum(0, Names, 'w', { allowUnspecified: true })).toBe(0);
+    invalid(() => knownEnum(0, Names, 'w', { allowUnspecified: false }), 'w');
+    invalid(() => knownEnum(7, Names, 'w', { allowUnspecified: true }), 'w');
+    expect(knownEnums([1, 2, 1], Names, 'phases')).toEqual([1, 2]);
+    invalid(() => knownEnums([1, 0], Names, 'phases'), 'phases');
+  });
+
+  it('renders timestamps with microseconds and refuses inverted ranges', () => {
+    expect(timestampText(ts(1_700_000_000, 123_456_789), 't')).toBe('2023-11-14T22:13:20.123456Z');
+    invalid(() => timestampText(ts(1, -1), 't'), 't');
+    invalid(() => timestampText(ts(300_000_000_000), 't'), 't');
+    expect(timeRange(ts(10), ts(10), 'a', 'b')).toEqual({
+      after: '1970-01-01T00:00:10.000000Z',
+      before: '1970-01-01T00:00:10.000000Z',
+    });
+    invalid(() => timeRange(ts(10), ts(9), 'a', 'b'), 'b');
+    expect(timeRange(undefined, ts(9), 'a', 'b').after).toBeUndefined();
+  });
+
+  it('checks durations', () => {
+    expect(durationMs(ts(5, 500_000_000), 'window', 1000, 10_000)).toBe(5500);
+    invalid(() => durationMs(ts(0, 5), 'window', 1000, 10_000), 'window');
+    invalid(() => durationMs(ts(1, -5), 'window', 0, 10_000), 'window');
+  });
+});
