@@ -1,0 +1,205 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { totalmem } from 'node:os';
+import { join } from 'node:path';
+import { isAlive, readProcStat, readRssBytes } from './proc-stat.js';
+import {
+  type InstanceSpec,
+  type Runtime,
+  RuntimeError,
+  type RuntimeInstance,
+  type Usage,
+} from './types.js';
+
+interface StateFile {
+  pid: number;
+  startTicks: number;
+  name: string;
+  appName: string;
+  replicaIndex: number;
+  port: number;
+  startedAt: string;
+  memoryLimitBytes: number;
+  exitCode?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Instances as local child processes (machines without a Docker engine):
+ * command[0] with the rest of the command and the args, PORT/HOST in the
+ * environment, each in its own process group and session so it outlives a
+ * Scaler restart. A state file per instance in `dir` (pid + start time, the
+ * process's identity) lets a restarted Scaler adopt them; output goes to a
+ * log file next to it. CPU and memory come from /proc. Limits are not
+ * enforced (that would need cgroups).
+ */
+export function createProcessRuntime(opts: { dir: string }): Runtime {
+  const children = new Map<number, ChildProcess>();
+  const lastCpu = new Map<number, { cpu: number; at: number }>();
+  const statePath = (name: string) => join(opts.dir, `${name}.json`);
+  const logPath = (name: string) => join(opts.dir, `${name}.log`);
+  const readState = async (name: string): Promise<StateFile | undefined> => {
+    try {
+      return JSON.parse(await readFile(statePath(name), 'utf8')) as StateFile;
+    } catch {
+      return undefined;
+    }
+  };
+  const byId = async (id: string): Promise<StateFile | undefined> => {
+    const pid = Number(id.replace(/^pid:/, ''));
+    for (const s of await readAll()) if (s.pid === pid) return s;
+    return undefined;
+  };
+  const readAll = async (): Promise<StateFile[]> => {
+    let names: string[];
+    try {
+      names = await readdir(opts.dir);
+    } catch {
+      return [];
+    }
+    const out: StateFile[] = [];
+    for (const f of names) {
+      if (!f.endsWith('.json')) continue;
+      const s = await readState(f.slice(0, -5));
+      if (s) out.push(s);
+    }
+    return out;
+  };
+  return {
+    kind: 'process',
+    ping: async () => {
+      await mkdir(opts.dir, { recursive: true });
+    },
+    async create(spec: InstanceSpec) {
+      const [exe, ...rest] = spec.command;
+      if (!exe) throw new RuntimeError('invalid_spec', 'process runtime: spec.command is required');
+      await mkdir(opts.dir, { recursive: true });
+      const log = await open(logPath(spec.name), 'a');
+      const child = spawn(exe, [...rest, ...spec.args], {
+        env: {
+          PATH: process.env.PATH ?? '/usr/bin:/bin',
+          ...spec.env,
+          PORT: String(spec.port),
+          HOST: '127.0.0.1',
+        },
+        detached: true,
+        stdio: ['ignore', log.fd, log.fd],
+      });
+      try {
+        await Promise.race([
+          once(child, 'spawn'),
+          once(child, 'error').then(([err]) => {
+            throw err;
+          }),
+        ]);
+      } catch (err) {
+        throw new RuntimeError('invalid_spec', `cannot start ${exe}: ${(err as Error).message}`, {
+          cause: err,
+        });
+      } finally {
+        await log.close();
+      }
+      const pid = child.pid!;
+      child.unref();
+      children.set(pid, child);
+      const stat = await readProcStat(pid);
+      const state: StateFile = {
+        pid,
+        startTicks: stat?.startTicks ?? 0,
+        name: spec.name,
+        appName: spec.appName,
+        replicaIndex: spec.replicaIndex,
+        port: spec.port,
+        startedAt: new Date().toISOString(),
+        memoryLimitBytes: spec.memoryLimitBytes,
+      };
+      await writeFile(statePath(spec.name), JSON.stringify(state));
+      child.once('exit', (code, signal) => {
+        children.delete(pid);
+        const exitCode = code ?? (signal ? 128 : 1);
+        void writeFile(statePath(spec.name), JSON.stringify({ ...state, exitCode })).catch(
+          () => {},
+        );
+      });
+      return `pid:${pid}`;
+    },
+    async list() {
+      const out: RuntimeInstance[] = [];
+      for (const s of await readAll()) {
+        const alive = await isAlive(s.pid, s.startTicks);
+        out.push({
+          id: `pid:${s.pid}`,
+          name: s.name,
+          appName: s.appName,
+          replicaIndex: s.replicaIndex,
+          port: s.port,
+          state: alive ? 'running' : 'exited',
+          exitCode: alive ? undefined : (s.exitCode ?? -1),
+          startedAt: new Date(s.startedAt),
+        });
+      }
+      return out;
+    },
+    async stop(id, graceMs) {
+      const s = await byId(id);
+      if (!s || !(await isAlive(s.pid, s.startTicks))) return;
+      const kill = (sig: NodeJS.Signals) => {
+        try {
+          process.kill(-s.pid, sig);
+        } catch {
+          try {
+            process.kill(s.pid, sig);
+          } catch {
+            // gone
+          }
+        }
+      };
+      kill('SIGTERM');
+      const until = Date.now() + graceMs;
+      while (Date.now() < until && (await isAlive(s.pid, s.startTicks))) await sleep(50);
+      if (await isAlive(s.pid, s.startTicks)) kill('SIGKILL');
+    },
+    async remove(id) {
+      const s = await byId(id);
+      if (!s) return;
+      await this.stop(id, 0);
+      lastCpu.delete(s.pid);
+      await rm(statePath(s.name), { force: true });
+      await rm(logPath(s.name), { force: true });
+    },
+    async stats(id): Promise<Usage | undefined> {
+      const s = await byId(id);
+      if (!s) return undefined;
+      const stat = await readProcStat(s.pid);
+      if (!stat || stat.startTicks !== s.startTicks) return undefined;
+      const now = Date.now();
+      const prev = lastCpu.get(s.pid);
+      lastCpu.set(s.pid, { cpu: stat.cpuSeconds, at: now });
+      const cpuPercent =
+        prev && now > prev.at ? ((stat.cpuSeconds - prev.cpu) / ((now - prev.at) / 1000)) * 100 : 0;
+      const memoryBytes = await readRssBytes(s.pid);
+      const limit = s.memoryLimitBytes > 0 ? s.memoryLimitBytes : totalmem();
+      return {
+        cpuPercent: Math.max(0, cpuPercent),
+        memoryBytes,
+        memoryPercent: Math.min(100, (memoryBytes / limit) * 100),
+      };
+    },
+    async logs(id, lines) {
+      const s = await byId(id);
+      if (!s) return '';
+      try {
+        const text = await readFile(logPath(s.name), 'utf8');
+        return text
+          .split('\n')
+          .slice(-lines - 1)
+          .join('\n');
+      } catch {
+        return '';
+      }
+    },
+    close: async () => {},
+  };
+}

@@ -1,0 +1,94 @@
+/**
+ * The narrow interface the control loop drives instances through, so the
+ * reconciler and health checker do not know whether an instance is a Docker
+ * container or a local child process, and tests can swap it.
+ */
+
+/** Labels every scaler-made instance carries (docker labels / process state files). */
+export const LABEL_APP = 'autoserve.app';
+export const LABEL_REPLICA = 'autoserve.replica';
+export const LABEL_PORT = 'autoserve.port';
+/** The owner marker: which Scaler deployment made it (SCALER_RUNTIME_OWNER). */
+export const LABEL_OWNER = 'autoserve.owner';
+
+/** What to run for one replica. */
+export interface InstanceSpec {
+  appName: string;
+  replicaIndex: number;
+  /** Unique name, "<app>-<replica>-<suffix>". */
+  name: string;
+  image: string;
+  command: string[];
+  args: string[];
+  env: Record<string, string>;
+  /** Loopback port assigned by the Scaler (given to the app as PORT). */
+  port: number;
+  /** Cores; 0 = unlimited. */
+  cpuLimit: number;
+  /** Bytes; 0 = unlimited. */
+  memoryLimitBytes: number;
+  labels: Record<string, string>;
+}
+
+export type InstanceState = 'running' | 'starting' | 'exited';
+
+/** An instance as the runtime sees it. */
+export interface RuntimeInstance {
+  /** Container id, or "pid:<n>". */
+  id: string;
+  name: string;
+  appName: string;
+  replicaIndex: number;
+  port: number;
+  state: InstanceState;
+  exitCode: number | undefined;
+  startedAt: Date | undefined;
+}
+
+/** Resource usage sampled from the runtime. */
+export interface Usage {
+  /** Percent of one core x cores used (may exceed 100 without a limit), or of the limit. */
+  cpuPercent: number;
+  /** Percent of the memory limit (or of host memory without one). */
+  memoryPercent: number;
+  memoryBytes: number;
+}
+
+/** Why a runtime operation failed, so events can name the cause. */
+export type RuntimeFailure =
+  | 'image_missing'
+  | 'port_in_use'
+  | 'engine_down'
+  | 'invalid_spec'
+  | 'other';
+
+/** A runtime failure with its cause. */
+export class RuntimeError extends Error {
+  constructor(
+    readonly failure: RuntimeFailure,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'RuntimeError';
+  }
+}
+
+export interface Runtime {
+  readonly kind: 'docker' | 'process';
+  /** Resolves when the runtime answers; RuntimeError('engine_down') otherwise. */
+  ping(): Promise<void>;
+  /** Creates and starts an instance; returns its id. */
+  create(spec: InstanceSpec): Promise<string>;
+  /** Every instance this owner made, running or not. */
+  list(): Promise<RuntimeInstance[]>;
+  /** SIGTERM, then SIGKILL after `graceMs` if it is still running. */
+  stop(id: string, graceMs: number): Promise<void>;
+  /** Removes a stopped (or running: forced) instance; gone already is fine. */
+  remove(id: string): Promise<void>;
+  /** Current usage, or undefined when not running. */
+  stats(id: string): Promise<Usage | undefined>;
+  /** The last lines of the instance's output (for crash reasons). */
+  logs(id: string, lines: number): Promise<string>;
+  close(): Promise<void>;
+}
