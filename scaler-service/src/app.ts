@@ -1,5 +1,6 @@
 import { ScalerService } from '@autoserve/proto';
 import {
+  createEmbedder,
   createLogger,
   createPool,
   type Logger,
@@ -9,7 +10,11 @@ import {
   serve,
 } from '@autoserve/runtime';
 import type { ScalerConfig } from './config.js';
+import { createEventHub } from './events/hub.js';
 import { createScalerHandlers } from './handlers/index.js';
+import { createMetricsIngest } from './ingest/ingest.js';
+import { scheduleSuccessRatesRefresh } from './remediation/success-rates.js';
+import { scheduleRetention } from './retention/retention.js';
 import { SCALER_WRITE_METHODS } from './write-methods.js';
 
 export type { ScalerConfig } from './config.js';
@@ -17,7 +22,9 @@ export { loadConfig } from './config.js';
 
 /**
  * Starts the Scaler service: migrations (when configured), the primary pool,
- * partition maintenance, the gRPC server, health tied to the database.
+ * partition maintenance, retention, the success-rates refresh, the event
+ * hub for WatchEvents, metrics ingest, the gRPC server, health tied to the
+ * database.
  */
 export async function startScalerService(
   config: ScalerConfig,
@@ -33,17 +40,36 @@ export async function startScalerService(
     applicationName: 'autoserve-scaler',
   });
   const stopPartitions = schedulePartitionMaintenance(db, log);
-  const handlers = createScalerHandlers({ db, config, log });
+  const events = createEventHub({
+    url: config.databaseUrl,
+    pollMs: config.eventsPollMs,
+    log,
+    query: (sql) => db.query(sql),
+  });
+  await events.start();
+  const ingest = createMetricsIngest({
+    db,
+    log,
+    maxConcurrentCopies: config.copyConcurrency,
+    maxAgeMs: config.retention.metricsMaxAgeMs,
+    appCacheTtlMs: config.appCacheTtlMs,
+  });
+  const stopRetention = scheduleRetention(db, config.retention, log);
+  const stopRefresh = scheduleSuccessRatesRefresh(db, config.successRatesRefreshMs, log);
+  const embedder = createEmbedder(config.embedder);
+  const handlers = createScalerHandlers({ db, config, log, ingest, events, embedder });
   return serve({
     config: config.server,
     log,
     services: [{ service: ScalerService, impl: handlers, writeMethods: SCALER_WRITE_METHODS }],
-    pools: { primary: db },
     probe: async () => {
       await db.query('SELECT 1');
     },
     onStop: async () => {
       stopPartitions();
+      stopRetention();
+      stopRefresh();
+      await events.stop();
       await db.end();
     },
   });

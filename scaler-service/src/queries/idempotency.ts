@@ -12,7 +12,7 @@ export interface IdempotencyRow {
  */
 export async function lockRequestId(db: Db, method: string, requestId: string): Promise<void> {
   await db.query('SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
-    `${method}\u0000${requestId}`,
+    `${method}/${requestId}`,
   ]);
 }
 

@@ -1,0 +1,109 @@
+import type { common, scaler } from '@autoserve/proto';
+import { invalidArgument } from '@autoserve/runtime';
+import type { JsonObject } from '@bufbuild/protobuf';
+import { durationSeconds, timestampOf } from '../validation/fields.js';
+import { between, createdAt, jsonOrNull, optional, optionalDate, required, ts } from './fields.js';
+
+/** An ai_analysis row. */
+export interface AnalysisRow {
+  id: string;
+  name: string;
+  namespace: string;
+  remediation_request_ref: string;
+  signal_type: string | null;
+  signal_context: JsonObject | null;
+  llm_provider: string | null;
+  llm_model: string | null;
+  temperature: number | null;
+  root_cause: string | null;
+  confidence: number | null;
+  recommended_action: string | null;
+  requires_approval: boolean | null;
+  investigation_id: string | null;
+  tokens_used: number | null;
+  investigation_time_seconds: number | null;
+  phase: string | null;
+  message: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  correlation_id: string | null;
+}
+
+export function analysisColumns(r: common.AiAnalysis | undefined, f = 'record') {
+  if (!r) throw invalidArgument(f, 'is required');
+  if (!Number.isInteger(r.tokensUsed) || r.tokensUsed < 0) {
+    throw invalidArgument(`${f}.tokens_used`, 'must be >= 0');
+  }
+  return {
+    name: required(`${f}.name`, r.name, 255),
+    namespace: required(`${f}.namespace`, r.namespace, 255),
+    remediation_request_ref: required(`${f}.remediation_request_ref`, r.remediationRequestRef, 255),
+    signal_type: optional(`${f}.signal_type`, r.signalType, 50),
+    signal_context: jsonOrNull(r.signalContext),
+    llm_provider: optional(`${f}.llm_provider`, r.llmProvider, 50),
+    llm_model: optional(`${f}.llm_model`, r.llmModel, 100),
+    temperature: between(`${f}.temperature`, r.temperature, 0, 2),
+    root_cause: optional(`${f}.root_cause`, r.rootCause, 65_536),
+    confidence: between(`${f}.confidence`, r.confidence, 0, 1),
+    recommended_action: optional(`${f}.recommended_action`, r.recommendedAction, 65_536),
+    requires_approval: r.requiresApproval,
+    investigation_id: optional(`${f}.investigation_id`, r.investigationId, 255),
+    tokens_used: r.tokensUsed,
+    investigation_time_seconds: durationSeconds(
+      `${f}.investigation_time`,
+      r.investigationTime && { ...r.investigationTime, nanos: 0 },
+      0,
+      0,
+      2_147_483_647,
+    ),
+    phase: optional(`${f}.phase`, r.phase, 50) ?? 'Pending',
+    message: optional(`${f}.message`, r.message, 65_536),
+    created_at: createdAt(`${f}.created_at`, r.createdAt),
+    started_at: optionalDate(`${f}.started_at`, r.startedAt),
+    completed_at: optionalDate(`${f}.completed_at`, r.completedAt),
+    correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
+  };
+}
+
+export function analysisChange(req: scaler.UpdateAiAnalysisRequest) {
+  const change: Record<string, unknown> = {};
+  if (req.phase !== undefined) change.phase = required('phase', req.phase, 50);
+  if (req.message !== undefined) change.message = optional('message', req.message, 65_536);
+  if (req.rootCause !== undefined)
+    change.root_cause = optional('root_cause', req.rootCause, 65_536);
+  if (req.confidence !== undefined) change.confidence = between('confidence', req.confidence, 0, 1);
+  if (req.recommendedAction !== undefined) {
+    change.recommended_action = optional('recommended_action', req.recommendedAction, 65_536);
+  }
+  if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
+  if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
+  return change;
+}
+
+export function analysisToProto(row: AnalysisRow) {
+  return {
+    id: BigInt(row.id),
+    name: row.name,
+    namespace: row.namespace,
+    remediationRequestRef: row.remediation_request_ref,
+    signalType: row.signal_type ?? '',
+    ...(row.signal_context ? { signalContext: row.signal_context } : {}),
+    llmProvider: row.llm_provider ?? '',
+    llmModel: row.llm_model ?? '',
+    temperature: row.temperature ?? 0,
+    rootCause: row.root_cause ?? '',
+    confidence: row.confidence ?? 0,
+    recommendedAction: row.recommended_action ?? '',
+    requiresApproval: row.requires_approval ?? false,
+    investigationId: row.investigation_id ?? '',
+    tokensUsed: row.tokens_used ?? 0,
+    investigationTime: { seconds: BigInt(row.investigation_time_seconds ?? 0), nanos: 0 },
+    phase: row.phase ?? '',
+    message: row.message ?? '',
+    createdAt: timestampOf(row.created_at),
+    ...ts('startedAt', row.started_at),
+    ...ts('completedAt', row.completed_at),
+    correlationId: row.correlation_id ?? '',
+  };
+}

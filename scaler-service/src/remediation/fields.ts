@@ -1,0 +1,43 @@
+import { invalidArgument } from '@autoserve/runtime';
+import type { JsonObject } from '@bufbuild/protobuf';
+import type { Timestamp } from '@bufbuild/protobuf/wkt';
+import { checkLength, optionalDate, timestampOf } from '../validation/fields.js';
+
+/** Field helpers for the remediation records (free-form CRD mirrors, loosely typed). */
+
+/** A required string of min..max characters. */
+export const required = (field: string, v: string, max: number) => checkLength(field, v, 1, max);
+
+/** An optional string: empty is stored as NULL. */
+export function optional(field: string, v: string, max: number): string | null {
+  return v === '' ? null : checkLength(field, v, 0, max);
+}
+
+/** A number in [min, max]. */
+export function between(field: string, v: number, min: number, max: number): number {
+  if (!Number.isFinite(v) || v < min || v > max)
+    throw invalidArgument(field, `must be ${min}..${max}`);
+  return v;
+}
+
+/** A JSON object (Struct) or NULL. */
+export const jsonOrNull = (v: JsonObject | undefined) =>
+  v && Object.keys(v).length > 0 ? JSON.stringify(v) : null;
+
+/** created_at: the given time or the server's now. */
+export const createdAt = (field: string, t: Timestamp | undefined) =>
+  optionalDate(field, t) ?? new Date();
+
+export { optionalDate };
+
+/** `{ key: Timestamp }` for a set date, `{}` otherwise. */
+export function ts<K extends string>(key: K, d: Date | null | undefined) {
+  return (d ? { [key]: timestampOf(d) } : {}) as Partial<Record<K, ReturnType<typeof timestampOf>>>;
+}
+
+/** A list of strings, each at most `max` characters. */
+export function strings(field: string, list: string[], maxItems: number, max: number): string[] {
+  if (list.length > maxItems) throw invalidArgument(field, `must have at most ${maxItems} items`);
+  for (const [i, s] of list.entries()) checkLength(`${field}[${i}]`, s, 0, max);
+  return [...list];
+}

@@ -1,0 +1,79 @@
+import type { common, scaler } from '@autoserve/proto';
+import { invalidArgument } from '@autoserve/runtime';
+import type { JsonObject } from '@bufbuild/protobuf';
+import { timestampOf } from '../validation/fields.js';
+import {
+  between,
+  createdAt,
+  jsonOrNull,
+  optional,
+  optionalDate,
+  required,
+  strings,
+  ts,
+} from './fields.js';
+
+/** A remediation_processing row. */
+export interface ProcessingRow {
+  id: string;
+  name: string;
+  namespace: string;
+  remediation_request_ref: string;
+  enriched_context: JsonObject | null;
+  context_quality: number | null;
+  missing_data_fields: string[] | null;
+  phase: string | null;
+  message: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  correlation_id: string | null;
+}
+
+export function processingColumns(r: common.RemediationProcessing | undefined, f = 'record') {
+  if (!r) throw invalidArgument(f, 'is required');
+  return {
+    name: required(`${f}.name`, r.name, 255),
+    namespace: required(`${f}.namespace`, r.namespace, 255),
+    remediation_request_ref: required(`${f}.remediation_request_ref`, r.remediationRequestRef, 255),
+    enriched_context: jsonOrNull(r.enrichedContext),
+    context_quality: between(`${f}.context_quality`, r.contextQuality, 0, 1),
+    missing_data_fields: strings(`${f}.missing_data_fields`, r.missingDataFields, 256, 255),
+    phase: optional(`${f}.phase`, r.phase, 50) ?? 'Pending',
+    message: optional(`${f}.message`, r.message, 65_536),
+    created_at: createdAt(`${f}.created_at`, r.createdAt),
+    started_at: optionalDate(`${f}.started_at`, r.startedAt),
+    completed_at: optionalDate(`${f}.completed_at`, r.completedAt),
+    correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
+  };
+}
+
+export function processingChange(req: scaler.UpdateRemediationProcessingRequest) {
+  const change: Record<string, unknown> = {};
+  if (req.phase !== undefined) change.phase = required('phase', req.phase, 50);
+  if (req.message !== undefined) change.message = optional('message', req.message, 65_536);
+  if (req.contextQuality !== undefined) {
+    change.context_quality = between('context_quality', req.contextQuality, 0, 1);
+  }
+  if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
+  if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
+  return change;
+}
+
+export function processingToProto(row: ProcessingRow) {
+  return {
+    id: BigInt(row.id),
+    name: row.name,
+    namespace: row.namespace,
+    remediationRequestRef: row.remediation_request_ref,
+    ...(row.enriched_context ? { enrichedContext: row.enriched_context } : {}),
+    contextQuality: row.context_quality ?? 0,
+    missingDataFields: row.missing_data_fields ?? [],
+    phase: row.phase ?? '',
+    message: row.message ?? '',
+    createdAt: timestampOf(row.created_at),
+    ...ts('startedAt', row.started_at),
+    ...ts('completedAt', row.completed_at),
+    correlationId: row.correlation_id ?? '',
+  };
+}

@@ -1,0 +1,107 @@
+import type { common, scaler } from '@autoserve/proto';
+import { invalidArgument } from '@autoserve/runtime';
+import { priorityCodec, remediationPhaseCodec } from '../validation/enums.js';
+import { checkStringMap, timestampOf } from '../validation/fields.js';
+import { createdAt, optional, optionalDate, required, ts } from './fields.js';
+
+/** A remediation_requests row. */
+export interface RemediationRequestRow {
+  id: string;
+  name: string;
+  namespace: string;
+  signal_type: string;
+  signal_name: string;
+  signal_namespace: string;
+  target_type: string;
+  target_name: string;
+  target_namespace: string;
+  environment: string | null;
+  priority: string | null;
+  fingerprint: string | null;
+  phase: string | null;
+  message: string | null;
+  reason: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  correlation_id: string | null;
+  labels: Record<string, string> | null;
+}
+
+function phaseText(field: string, phase: number): string | undefined {
+  if (phase === 0) return undefined;
+  const text = remediationPhaseCodec.toDb(phase);
+  if (!text) throw invalidArgument(field, 'must be a known phase');
+  return text;
+}
+
+/** Validated columns of a new remediation request (phase defaults to Pending). */
+export function requestColumns(r: common.RemediationRequest | undefined, f = 'record') {
+  if (!r) throw invalidArgument(f, 'is required');
+  if (r.priority !== 0 && !priorityCodec.toDb(r.priority)) {
+    throw invalidArgument(`${f}.priority`, 'must be a known priority');
+  }
+  const labels = checkStringMap(`${f}.labels`, r.labels, {
+    maxEntries: 64,
+    keyMax: 255,
+    valueMax: 1024,
+  });
+  return {
+    name: required(`${f}.name`, r.name, 255),
+    namespace: required(`${f}.namespace`, r.namespace, 255),
+    signal_type: required(`${f}.signal_type`, r.signalType, 50),
+    signal_name: required(`${f}.signal_name`, r.signalName, 255),
+    signal_namespace: required(`${f}.signal_namespace`, r.signalNamespace, 255),
+    target_type: required(`${f}.target_type`, r.targetType, 100),
+    target_name: required(`${f}.target_name`, r.targetName, 255),
+    target_namespace: required(`${f}.target_namespace`, r.targetNamespace, 255),
+    environment: optional(`${f}.environment`, r.environment, 50),
+    priority: priorityCodec.toDb(r.priority) ?? null,
+    fingerprint: optional(`${f}.fingerprint`, r.fingerprint, 255),
+    phase: phaseText(`${f}.phase`, r.phase) ?? 'Pending',
+    message: optional(`${f}.message`, r.message, 65_536),
+    reason: optional(`${f}.reason`, r.reason, 255),
+    created_at: createdAt(`${f}.created_at`, r.createdAt),
+    started_at: optionalDate(`${f}.started_at`, r.startedAt),
+    completed_at: optionalDate(`${f}.completed_at`, r.completedAt),
+    correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
+    labels: Object.keys(labels).length > 0 ? JSON.stringify(labels) : null,
+  };
+}
+
+/** Columns an UpdateRemediationRequest changes (only the fields it sets). */
+export function requestChange(req: scaler.UpdateRemediationRequestRequest) {
+  const change: Record<string, unknown> = {};
+  const phase = phaseText('phase', req.phase);
+  if (phase) change.phase = phase;
+  if (req.message !== undefined) change.message = optional('message', req.message, 65_536);
+  if (req.reason !== undefined) change.reason = optional('reason', req.reason, 255);
+  if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
+  if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
+  return change;
+}
+
+export function requestToProto(row: RemediationRequestRow) {
+  return {
+    id: BigInt(row.id),
+    name: row.name,
+    namespace: row.namespace,
+    signalType: row.signal_type,
+    signalName: row.signal_name,
+    signalNamespace: row.signal_namespace,
+    targetType: row.target_type,
+    targetName: row.target_name,
+    targetNamespace: row.target_namespace,
+    environment: row.environment ?? '',
+    priority: priorityCodec.fromDb(row.priority),
+    fingerprint: row.fingerprint ?? '',
+    phase: remediationPhaseCodec.fromDb(row.phase),
+    message: row.message ?? '',
+    reason: row.reason ?? '',
+    createdAt: timestampOf(row.created_at),
+    ...ts('startedAt', row.started_at),
+    ...ts('completedAt', row.completed_at),
+    correlationId: row.correlation_id ?? '',
+    labels: row.labels ?? {},
+  };
+}

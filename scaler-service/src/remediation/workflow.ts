@@ -1,0 +1,105 @@
+import type { common, scaler } from '@autoserve/proto';
+import { invalidArgument } from '@autoserve/runtime';
+import { workflowPhaseCodec } from '../validation/enums.js';
+import { checkInt, timestampOf } from '../validation/fields.js';
+import { createdAt, optional, optionalDate, required, ts } from './fields.js';
+
+/** A workflow_executions row. */
+export interface WorkflowRow {
+  id: string;
+  name: string;
+  namespace: string;
+  remediation_request_ref: string;
+  ai_analysis_ref: string | null;
+  workflow_name: string;
+  is_auto_approved: boolean | null;
+  requires_approval: boolean | null;
+  current_step: number | null;
+  step_count: number;
+  completed_count: number | null;
+  failed_count: number | null;
+  skipped_count: number | null;
+  phase: string | null;
+  message: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  paused_at: Date | null;
+  correlation_id: string | null;
+}
+
+function phaseText(field: string, phase: number): string | undefined {
+  if (phase === 0) return undefined;
+  const text = workflowPhaseCodec.toDb(phase);
+  if (!text) throw invalidArgument(field, 'must be a known phase');
+  return text;
+}
+
+const count = (field: string, v: number) => checkInt(field, v, 0, 1_000_000);
+
+export function workflowColumns(r: common.WorkflowExecution | undefined, f = 'record') {
+  if (!r) throw invalidArgument(f, 'is required');
+  return {
+    name: required(`${f}.name`, r.name, 255),
+    namespace: required(`${f}.namespace`, r.namespace, 255),
+    remediation_request_ref: required(`${f}.remediation_request_ref`, r.remediationRequestRef, 255),
+    ai_analysis_ref: optional(`${f}.ai_analysis_ref`, r.aiAnalysisRef, 255),
+    workflow_name: required(`${f}.workflow_name`, r.workflowName, 255),
+    is_auto_approved: r.isAutoApproved,
+    requires_approval: r.requiresApproval,
+    current_step: count(`${f}.current_step`, r.currentStep),
+    step_count: checkInt(`${f}.step_count`, r.stepCount, 1, 1_000_000),
+    completed_count: count(`${f}.completed_count`, r.completedCount),
+    failed_count: count(`${f}.failed_count`, r.failedCount),
+    skipped_count: count(`${f}.skipped_count`, r.skippedCount),
+    phase: phaseText(`${f}.phase`, r.phase) ?? 'Pending',
+    message: optional(`${f}.message`, r.message, 65_536),
+    created_at: createdAt(`${f}.created_at`, r.createdAt),
+    started_at: optionalDate(`${f}.started_at`, r.startedAt),
+    completed_at: optionalDate(`${f}.completed_at`, r.completedAt),
+    paused_at: optionalDate(`${f}.paused_at`, r.pausedAt),
+    correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
+  };
+}
+
+export function workflowChange(req: scaler.UpdateWorkflowExecutionRequest) {
+  const change: Record<string, unknown> = {};
+  const phase = phaseText('phase', req.phase);
+  if (phase) change.phase = phase;
+  if (req.message !== undefined) change.message = optional('message', req.message, 65_536);
+  if (req.currentStep !== undefined) change.current_step = count('current_step', req.currentStep);
+  if (req.completedCount !== undefined)
+    change.completed_count = count('completed_count', req.completedCount);
+  if (req.failedCount !== undefined) change.failed_count = count('failed_count', req.failedCount);
+  if (req.skippedCount !== undefined)
+    change.skipped_count = count('skipped_count', req.skippedCount);
+  if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
+  if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
+  if (req.pausedAt) change.paused_at = optionalDate('paused_at', req.pausedAt);
+  return change;
+}
+
+export function workflowToProto(row: WorkflowRow) {
+  return {
+    id: BigInt(row.id),
+    name: row.name,
+    namespace: row.namespace,
+    remediationRequestRef: row.remediation_request_ref,
+    aiAnalysisRef: row.ai_analysis_ref ?? '',
+    workflowName: row.workflow_name,
+    isAutoApproved: row.is_auto_approved ?? false,
+    requiresApproval: row.requires_approval ?? false,
+    currentStep: row.current_step ?? 0,
+    stepCount: row.step_count,
+    completedCount: row.completed_count ?? 0,
+    failedCount: row.failed_count ?? 0,
+    skippedCount: row.skipped_count ?? 0,
+    phase: workflowPhaseCodec.fromDb(row.phase),
+    message: row.message ?? '',
+    createdAt: timestampOf(row.created_at),
+    ...ts('startedAt', row.started_at),
+    ...ts('completedAt', row.completed_at),
+    ...ts('pausedAt', row.paused_at),
+    correlationId: row.correlation_id ?? '',
+  };
+}
