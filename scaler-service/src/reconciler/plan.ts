@@ -1,0 +1,144 @@
+import type { InstanceRow } from '../queries/instances.js';
+import type { RuntimeInstance } from '../runtime/types.js';
+
+/** App statuses whose instances should run. */
+export const ACTIVE = new Set(['starting', 'running', 'updating', 'error']);
+
+export interface PlanInput {
+  app: { name: string; status: string; desiredReplicas: number };
+  rows: readonly InstanceRow[];
+  /** The app's instances in the runtime (by label). */
+  containers: readonly RuntimeInstance[];
+  now: number;
+  drainMs: number;
+  /** When an errored row may be cleared for another attempt. */
+  retryAt: (row: InstanceRow) => number;
+}
+
+export type Step =
+  | { kind: 'adopt'; container: RuntimeInstance }
+  | { kind: 'remove-container'; container: RuntimeInstance; reason: string }
+  | { kind: 'crashed'; row: InstanceRow; container: RuntimeInstance | undefined }
+  | { kind: 'replace-unhealthy'; row: InstanceRow; container: RuntimeInstance }
+  | { kind: 'drop-row'; row: InstanceRow; reason: string }
+  | { kind: 'drain'; row: InstanceRow }
+  | { kind: 'stop'; row: InstanceRow; container: RuntimeInstance | undefined; reason: string }
+  | { kind: 'create'; replicaIndex: number };
+
+const LIVE = new Set(['starting', 'running']);
+
+function isPending(row: InstanceRow): boolean {
+  return row.container_id.startsWith('pending:');
+}
+
+/**
+ * One level-triggered reconciliation of an app, as a list of steps: it looks
+ * only at what is (rows, containers) and what should be (desired replicas),
+ * never at what happened before, so it converges from any state: after a
+ * crash of the Scaler mid-operation (containers without rows are adopted,
+ * rows without containers are dropped and replaced), after an engine
+ * restart (exited containers are crashes), and on a normal scale. Pure.
+ */
+export function planApp(input: PlanInput): Step[] {
+  const { app, now } = input;
+  const active = ACTIVE.has(app.status);
+  const desired = active ? app.desiredReplicas : 0;
+  const steps: Step[] = [];
+  const byId = new Map(input.containers.map((c) => [c.id, c]));
+  const byName = new Map(input.containers.map((c) => [c.name, c]));
+  const matched = new Set<string>();
+  const containerOf = (row: InstanceRow) => {
+    const c = isPending(row) ? byName.get(row.container_name) : byId.get(row.container_id);
+    if (c) matched.add(c.id);
+    return c;
+  };
+
+  const live: InstanceRow[] = [];
+  let waiting = 0;
+  const usedIndexes = new Set<number>();
+  for (const row of input.rows) {
+    usedIndexes.add(row.replica_index);
+    const c = containerOf(row);
+    if (row.status === 'error' || row.status === 'stopped') {
+      if (c)
+        steps.push({
+          kind: 'remove-container',
+          container: c,
+          reason: `instance ${row.id} ${row.status}`,
+        });
+      if (!active || now >= input.retryAt(row))
+        steps.push({ kind: 'drop-row', row, reason: 'retry' });
+      else waiting++;
+      continue;
+    }
+    if (row.status === 'draining' || row.status === 'stopping' || row.draining_since) {
+      const since = row.draining_since?.getTime() ?? 0;
+      if (!c || c.state === 'exited' || now - since >= input.drainMs) {
+        steps.push({ kind: 'stop', row, container: c, reason: 'drained' });
+      }
+      continue;
+    }
+    if (!c) {
+      // Pending rows without a container: a creation interrupted by a crash.
+      if (isPending(row)) steps.push({ kind: 'drop-row', row, reason: 'creation interrupted' });
+      else {
+        steps.push({ kind: 'crashed', row, container: undefined });
+        if (!row.ready_at) waiting++;
+      }
+      continue;
+    }
+    if (c.state === 'exited') {
+      steps.push({ kind: 'crashed', row, container: c });
+      // A start failure is retried after a back-off; a crash after service at once.
+      if (!row.ready_at) waiting++;
+      continue;
+    }
+    if (row.health_status === 'unhealthy') {
+      steps.push({ kind: 'replace-unhealthy', row, container: c });
+      continue;
+    }
+    if (LIVE.has(row.status)) live.push(row);
+  }
+
+  let adopted = 0;
+  for (const c of input.containers) {
+    if (matched.has(c.id)) continue;
+    if (active && c.state !== 'exited' && !usedIndexes.has(c.replicaIndex) && c.replicaIndex >= 0) {
+      usedIndexes.add(c.replicaIndex);
+      steps.push({ kind: 'adopt', container: c });
+      adopted++;
+    } else {
+      steps.push({ kind: 'remove-container', container: c, reason: 'not in the instances table' });
+    }
+  }
+
+  const excess = live.length + adopted - desired;
+  if (excess > 0) {
+    // Unhealthy ones were replaced above; then not ready first, then newest.
+    const real = [...live];
+    real.sort(
+      (a, b) =>
+        Number(a.health_status === 'healthy') - Number(b.health_status === 'healthy') ||
+        b.created_at.getTime() - a.created_at.getTime() ||
+        b.replica_index - a.replica_index,
+    );
+    for (const row of real.slice(0, excess)) {
+      if (row.health_status === 'healthy') steps.push({ kind: 'drain', row });
+      else
+        steps.push({
+          kind: 'stop',
+          row,
+          container: containerOf(row),
+          reason: 'scale-in (not ready)',
+        });
+    }
+  }
+  const missing = desired - live.length - adopted - waiting;
+  let index = 0;
+  for (let i = 0; i < missing; i++) {
+    while (usedIndexes.has(index)) index++;
+    usedIndexes.add(index);
+    steps.push({ kind: 'create', replicaIndex: index });
+  }
+  return steps;
+}

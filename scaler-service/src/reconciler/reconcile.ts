@@ -1,0 +1,170 @@
+import { withTx } from '@autoserve/runtime';
+import { transitionApp } from '../queries/app-status.js';
+import { type AppRow, deleteDeletingApp, maybeGetApp, updateApp } from '../queries/apps.js';
+import { insertEvent } from '../queries/events.js';
+import { deleteInstance, type InstanceRow, listAppInstances } from '../queries/instances.js';
+import type { RuntimeInstance } from '../runtime/types.js';
+import { canTransition } from '../validation/lifecycle.js';
+import { ACTIVE, planApp } from './plan.js';
+import {
+  adoptContainer,
+  createInstance,
+  drainInstance,
+  handleCrash,
+  type StepDeps,
+  type StepFailure,
+  stopInstance,
+} from './steps.js';
+
+export interface ReconcileDeps extends StepDeps {
+  drainMs: number;
+  now?: () => number;
+}
+
+/** Consecutive start failures per app, for the retry back-off (reset by a healthy fleet). */
+const BACKOFF_BASE_MS = 2000;
+const BACKOFF_MAX_MS = 60_000;
+
+/** What one reconciliation saw, for the outcome tracker and the caller. */
+export interface AppObservation {
+  live: number;
+  healthy: number;
+  failure: StepFailure | undefined;
+}
+
+/**
+ * Reconciles one app: runs the plan's steps (each its own small transaction,
+ * so a failure of one never undoes another), then brings the app's replica
+ * count and status in line with what runs: starting/updating -> running once
+ * the desired replicas are healthy, error (with an event naming the cause)
+ * when the runtime cannot start an instance, stopping -> stopped and
+ * deleting -> gone once nothing runs.
+ */
+export function createReconciler(deps: ReconcileDeps) {
+  const now = deps.now ?? Date.now;
+  const failures = new Map<string, number>();
+  const retryAt = (row: InstanceRow) => {
+    const n = failures.get(row.app_name) ?? 1;
+    return row.updated_at.getTime() + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (n - 1));
+  };
+
+  return async function reconcileApp(
+    app: AppRow,
+    containers: readonly RuntimeInstance[],
+    takenPorts: Set<number>,
+  ): Promise<AppObservation> {
+    const rows = await listAppInstances(deps.db, app.name);
+    const steps = planApp({
+      app: { name: app.name, status: app.status, desiredReplicas: app.desired_replicas },
+      rows,
+      containers,
+      now: now(),
+      drainMs: deps.drainMs,
+      retryAt,
+    });
+    let failure: StepFailure | undefined;
+    for (const step of steps) {
+      try {
+        switch (step.kind) {
+          case 'create':
+            failure = (await createInstance(deps, app, step.replicaIndex, takenPorts)) ?? failure;
+            break;
+          case 'adopt':
+            await adoptContainer(deps, app, step.container);
+            break;
+          case 'remove-container':
+            await deps.runtime.remove(step.container.id);
+            deps.log.info(
+              { app: app.name, container: step.container.name, reason: step.reason },
+              'container removed',
+            );
+            break;
+          case 'crashed':
+            failure = (await handleCrash(deps, step.row, step.container)) ?? failure;
+            break;
+          case 'replace-unhealthy':
+            await stopInstance(
+              deps,
+              step.row,
+              step.container,
+              'failed its health checks: replaced',
+            );
+            break;
+          case 'drop-row':
+            await withTx(deps.db, {}, (tx) => deleteInstance(tx, step.row.id));
+            break;
+          case 'drain':
+            await drainInstance(deps, step.row);
+            break;
+          case 'stop':
+            await stopInstance(deps, step.row, step.container, step.reason);
+            break;
+        }
+      } catch (err) {
+        const message = (err as Error).message;
+        deps.log.warn({ err, app: app.name, step: step.kind }, 'reconcile step failed');
+        failure = { failure: (err as { failure?: string }).failure ?? 'other', message };
+      }
+    }
+    if (failure) failures.set(app.name, (failures.get(app.name) ?? 0) + 1);
+    return settleApp(deps, app, containers, failure, () => failures.delete(app.name));
+  };
+}
+
+async function settleApp(
+  deps: ReconcileDeps,
+  app: AppRow,
+  containers: readonly RuntimeInstance[],
+  failure: StepFailure | undefined,
+  resetFailures: () => void,
+): Promise<AppObservation> {
+  const rows = await listAppInstances(deps.db, app.name);
+  const liveRows = rows.filter(
+    (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
+  );
+  const healthy = liveRows.filter(
+    (r) => r.status === 'running' && r.health_status === 'healthy',
+  ).length;
+  const errors = rows.some((r) => r.status === 'error');
+  const obs = { live: liveRows.length, healthy, failure };
+  await withTx(deps.db, {}, async (tx) => {
+    const cur = await maybeGetApp(tx, app.name, true);
+    if (!cur) return;
+    if (cur.replicas !== liveRows.length && cur.status !== 'deleting') {
+      await updateApp(tx, app.name, { replicas: liveRows.length });
+    }
+    const desired = ACTIVE.has(cur.status) ? cur.desired_replicas : 0;
+    if (failure && ACTIVE.has(cur.status) && cur.status !== 'error') {
+      await transitionApp(tx, app.name, 'error', {
+        source: 'reconciler',
+        message: `app ${app.name}: ${cur.status} -> error: ${failure.message}`,
+        details: { failure: failure.failure, cause: failure.message },
+      });
+      return;
+    }
+    const settled = healthy >= desired && liveRows.length === desired && !errors && !failure;
+    if (settled) resetFailures();
+    if (settled && (cur.status === 'starting' || cur.status === 'updating')) {
+      await transitionApp(tx, app.name, 'running', { source: 'reconciler' });
+    } else if (settled && cur.status === 'error' && desired > 0) {
+      await transitionApp(tx, app.name, 'updating', {
+        source: 'reconciler',
+        message: `app ${app.name}: recovered, ${healthy} healthy instance(s)`,
+      });
+      await transitionApp(tx, app.name, 'running', { source: 'reconciler' });
+    } else if (rows.length === 0 && containers.length === 0) {
+      if (cur.status === 'stopping' && canTransition('stopping', 'stopped')) {
+        await transitionApp(tx, app.name, 'stopped', { source: 'reconciler' });
+      } else if (cur.status === 'deleting' && (await deleteDeletingApp(tx, app.name))) {
+        await insertEvent(tx, {
+          type: 'lifecycle',
+          appName: app.name,
+          message: `app ${app.name} deleted: its instances are gone`,
+          details: { to: 'deleted' },
+          source: 'reconciler',
+        });
+      }
+    }
+  });
+  return obs;
+}

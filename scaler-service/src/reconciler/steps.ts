@@ -1,0 +1,215 @@
+import { withTx } from '@autoserve/runtime';
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { setContainerId } from '../control/db/instance-extra.js';
+import type { PortAllocator } from '../control/ports.js';
+import type { AppRow } from '../queries/apps.js';
+import { insertEvent } from '../queries/events.js';
+import {
+  deleteInstance,
+  type InstanceRow,
+  insertInstance,
+  updateInstance,
+} from '../queries/instances.js';
+import { crashCause } from '../runtime/docker-errors.js';
+import { type Runtime, RuntimeError, type RuntimeInstance } from '../runtime/types.js';
+import { instanceName, instanceSpec } from './spec.js';
+
+export interface StepDeps {
+  db: pg.Pool;
+  runtime: Runtime;
+  log: Logger;
+  ports: PortAllocator;
+  /** SIGTERM grace before SIGKILL when stopping an instance. */
+  stopGraceMs: number;
+}
+
+/** A runtime failure that should put the app in error, with its cause. */
+export interface StepFailure {
+  failure: string;
+  message: string;
+}
+
+function failureOf(err: unknown): StepFailure {
+  if (err instanceof RuntimeError) return { failure: err.failure, message: err.message };
+  return { failure: 'other', message: (err as Error)?.message ?? String(err) };
+}
+
+/** Creates one instance: row first (pending), then the container, then its id. */
+export async function createInstance(
+  deps: StepDeps,
+  app: AppRow,
+  replicaIndex: number,
+  takenPorts: Set<number>,
+): Promise<StepFailure | undefined> {
+  const port = app.spec.port > 0 ? app.spec.port : await deps.ports.allocate(takenPorts);
+  if (port === undefined) {
+    return { failure: 'port_in_use', message: 'no free port left in the configured range' };
+  }
+  takenPorts.add(port);
+  const name = instanceName(app.name, replicaIndex);
+  const row = await withTx(deps.db, {}, (tx) =>
+    insertInstance(tx, {
+      appName: app.name,
+      runtime: deps.runtime.kind,
+      containerId: `pending:${name}`,
+      containerName: name,
+      replicaIndex,
+      ip: '127.0.0.1',
+      port,
+      status: 'starting',
+    }),
+  );
+  try {
+    const id = await deps.runtime.create(
+      instanceSpec(app.name, app.spec, replicaIndex, name, port),
+    );
+    await withTx(deps.db, {}, async (tx) => {
+      await setContainerId(tx, row.id, id, new Date());
+      await insertEvent(tx, {
+        type: 'lifecycle',
+        appName: app.name,
+        containerId: id,
+        message: `instance ${row.id} (${name}) started on 127.0.0.1:${port}`,
+        details: {
+          instance_id: row.id,
+          replica_index: replicaIndex,
+          port,
+          runtime: deps.runtime.kind,
+        },
+        source: 'reconciler',
+      });
+    });
+    return undefined;
+  } catch (err) {
+    const f = failureOf(err);
+    await withTx(deps.db, {}, async (tx) => {
+      await updateInstance(tx, row.id, { status: 'error', lastError: f.message });
+      await insertEvent(tx, {
+        type: 'error',
+        appName: app.name,
+        message: `instance ${row.id} (${name}) could not start: ${f.message}`,
+        details: { instance_id: row.id, failure: f.failure, port },
+        severity: 'error',
+        source: 'reconciler',
+      });
+    });
+    return f;
+  }
+}
+
+/** Records a running container found by label as an instance (after a Scaler crash). */
+export async function adoptContainer(
+  deps: StepDeps,
+  app: AppRow,
+  c: RuntimeInstance,
+): Promise<void> {
+  await withTx(deps.db, {}, async (tx) => {
+    const row = await insertInstance(tx, {
+      appName: app.name,
+      runtime: deps.runtime.kind,
+      containerId: c.id,
+      containerName: c.name,
+      replicaIndex: c.replicaIndex,
+      ip: '127.0.0.1',
+      port: c.port,
+      status: 'running',
+      startedAt: c.startedAt ?? new Date(),
+    });
+    await updateInstance(tx, row.id, { healthStatus: 'starting' });
+    await insertEvent(tx, {
+      type: 'lifecycle',
+      appName: app.name,
+      containerId: c.id,
+      message: `instance ${row.id} (${c.name}) adopted from the runtime`,
+      details: { instance_id: row.id, replica_index: c.replicaIndex, port: c.port },
+      source: 'reconciler',
+    });
+  });
+}
+
+/** Stops (SIGTERM, grace, SIGKILL) and removes a container, then deletes its row. */
+export async function stopInstance(
+  deps: StepDeps,
+  row: InstanceRow,
+  c: RuntimeInstance | undefined,
+  reason: string,
+): Promise<void> {
+  if (c) {
+    await deps.runtime.stop(c.id, deps.stopGraceMs);
+    await deps.runtime.remove(c.id);
+  }
+  await withTx(deps.db, {}, async (tx) => {
+    if (!(await deleteInstance(tx, row.id))) return;
+    await insertEvent(tx, {
+      type: 'lifecycle',
+      appName: row.app_name,
+      containerId: row.container_id,
+      message: `instance ${row.id} (${row.container_name}) removed: ${reason}`,
+      details: { instance_id: row.id, replica_index: row.replica_index, reason },
+      source: 'reconciler',
+    });
+  });
+}
+
+/**
+ * A container that exited (or vanished) under a live row: the row keeps the
+ * exit code and the log tail's cause; a start failure stays as an error row
+ * (retried after a back-off), a crash after service is replaced at once.
+ */
+export async function handleCrash(
+  deps: StepDeps,
+  row: InstanceRow,
+  c: RuntimeInstance | undefined,
+): Promise<StepFailure | undefined> {
+  const tail = c ? await deps.runtime.logs(c.id, 5).catch(() => '') : '';
+  const cause = crashCause(tail);
+  const what = c ? `exited with code ${c.exitCode ?? 'unknown'}` : 'disappeared from the runtime';
+  const lastLine = tail.trim().split('\n').at(-1) ?? '';
+  const message = `${what}${cause ? ' (port in use)' : ''}${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}`;
+  if (c) await deps.runtime.remove(c.id);
+  const beforeReady = !row.ready_at;
+  await withTx(deps.db, {}, async (tx) => {
+    if (beforeReady) {
+      await updateInstance(tx, row.id, {
+        status: 'error',
+        lastError: message,
+        ...(c?.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
+      });
+    } else {
+      await deleteInstance(tx, row.id);
+    }
+    await insertEvent(tx, {
+      type: 'error',
+      appName: row.app_name,
+      containerId: row.container_id,
+      message: `instance ${row.id} (${row.container_name}) ${message}`,
+      details: {
+        instance_id: row.id,
+        exit_code: c?.exitCode ?? null,
+        failure: cause ?? 'crashed',
+        before_ready: beforeReady,
+      },
+      severity: 'error',
+      source: 'reconciler',
+    });
+  });
+  return beforeReady
+    ? { failure: cause ?? 'crashed', message: `instance ${row.id} ${message}` }
+    : undefined;
+}
+
+/** Takes a healthy extra out of the endpoint set; it is stopped after the drain period. */
+export async function drainInstance(deps: StepDeps, row: InstanceRow): Promise<void> {
+  await withTx(deps.db, {}, async (tx) => {
+    await updateInstance(tx, row.id, { status: 'draining', drainingSince: new Date() });
+    await insertEvent(tx, {
+      type: 'lifecycle',
+      appName: row.app_name,
+      containerId: row.container_id,
+      message: `instance ${row.id} (${row.container_name}) draining: out of the endpoint set`,
+      details: { instance_id: row.id, replica_index: row.replica_index },
+      source: 'reconciler',
+    });
+  });
+}
