@@ -2,6 +2,7 @@ import type { scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import type { WriteSideDeps } from './deps.js';
+import { requestsOf } from './stream-input.js';
 
 /**
  * IngestMetrics, StreamMetrics and StreamMetricsAcked. Every batch is
@@ -32,7 +33,7 @@ export function createMetricsIngestHandlers({ ingest }: Pick<WriteSideDeps, 'ing
       requests: AsyncIterable<scaler.StreamMetricsAckedRequest>,
       ctx: HandlerContext,
     ) {
-      for await (const req of requests) {
+      for await (const req of requestsOf(requests)) {
         if (req.sequence < 0n) throw invalidArgument('sequence', 'must be >= 0');
         const n = await ingest.ingest(req.samples, ctx, ctx.signal);
         yield { sequence: req.sequence, samplesCommitted: BigInt(n) };

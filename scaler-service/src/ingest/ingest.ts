@@ -36,7 +36,7 @@ export interface IngestOptions {
 export function createMetricsIngest(options: IngestOptions): MetricsIngest {
   const { db } = options;
   const now = options.now ?? Date.now;
-  const apps = new AppNameCache(() => listAppNames(db), options.appCacheTtlMs);
+  const apps = new AppNameCache(() => listAppNames(db), options.appCacheTtlMs, now);
   const interner = new Interner();
   const copySlots = new Semaphore(options.maxConcurrentCopies);
 
