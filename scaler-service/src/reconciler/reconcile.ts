@@ -19,6 +19,8 @@ import {
 export interface ReconcileDeps extends StepDeps {
   drainMs: number;
   now?: () => number;
+  /** Called after a serving instance was removed for replacement (remediation history). */
+  onReplace?: (app: AppRow, row: InstanceRow, signal: string) => Promise<void>;
 }
 
 /** Consecutive start failures per app, for the retry back-off (reset by a healthy fleet). */
@@ -63,11 +65,12 @@ export function createReconciler(deps: ReconcileDeps) {
       retryAt,
     });
     let failure: StepFailure | undefined;
+    // Creations run in parallel (each waits on the engine); everything else in order first.
+    const creates = steps.filter((s) => s.kind === 'create');
     for (const step of steps) {
       try {
         switch (step.kind) {
           case 'create':
-            failure = (await createInstance(deps, app, step.replicaIndex, takenPorts)) ?? failure;
             break;
           case 'adopt':
             await adoptContainer(deps, app, step.container);
@@ -106,6 +109,15 @@ export function createReconciler(deps: ReconcileDeps) {
         failure = { failure: (err as { failure?: string }).failure ?? 'other', message };
       }
     }
+    const created = await Promise.all(
+      creates.map((c) =>
+        createInstance(deps, app, c.replicaIndex, takenPorts).catch((err: unknown) => ({
+          failure: 'other',
+          message: (err as Error).message,
+        })),
+      ),
+    );
+    failure = created.find((f) => f !== undefined) ?? failure;
     if (failure) failures.set(app.name, (failures.get(app.name) ?? 0) + 1);
     return settleApp(deps, app, containers, failure, () => failures.delete(app.name));
   };

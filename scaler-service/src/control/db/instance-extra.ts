@@ -27,3 +27,12 @@ export async function listLivePorts(db: Db): Promise<number[]> {
   );
   return res.rows.map((r) => r.port);
 }
+
+/** Instance rows of an app in any status (a scale-in is done when this reaches its target). */
+export async function countAppInstances(db: Db, appName: string): Promise<number> {
+  const res = await db.query<{ n: number }>(
+    'SELECT count(*)::int AS n FROM instances WHERE app_name = $1',
+    [appName],
+  );
+  return res.rows[0]!.n;
+}

@@ -1,0 +1,143 @@
+import { randomUUID } from 'node:crypto';
+import { withTx } from '@autoserve/runtime';
+import type pg from 'pg';
+import { ENGINE_OPTIONS } from '../decision/defaults.js';
+import { decide } from '../decision/engine.js';
+import type { Decision, EngineInput } from '../decision/types.js';
+import { type AppRow, maybeGetApp, updateApp } from '../queries/apps.js';
+import type { Db } from '../queries/db.js';
+import { insertEvent } from '../queries/events.js';
+import { listAppInstances } from '../queries/instances.js';
+import { maybeGetPolicy } from '../queries/policies.js';
+import { listRecommendationsSince, listScaleEventsSince, recordDecision } from './db/decisions.js';
+import { getEngineMetrics } from './db/metric-windows.js';
+import { recordAction } from './db/remediation.js';
+import { historySeconds, toEnginePolicy } from './policy.js';
+
+const DEFAULT_LEAD_S = ENGINE_OPTIONS.predictiveLeadSeconds;
+
+/**
+ * Everything the engine needs about an app at `now`, read in one
+ * transaction: policy, replicas (the desired count, as the HPA's scale
+ * subresource), instance readiness, metric windows, the recorded
+ * recommendations and scaling actions, and the measured start-up time as the
+ * predictive lead.
+ */
+export async function gatherInputs(db: Db, app: AppRow, now: number): Promise<EngineInput> {
+  const policy = toEnginePolicy(await maybeGetPolicy(db, app.name));
+  const rows = await listAppInstances(db, app.name);
+  const live = rows.filter(
+    (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
+  );
+  const startups = rows
+    .filter((r) => r.ready_at && r.started_at)
+    .map((r) => (r.ready_at!.getTime() - r.started_at!.getTime()) / 1000);
+  const lead = startups.length
+    ? Math.min(60, Math.max(1, startups.reduce((a, b) => a + b, 0) / startups.length))
+    : DEFAULT_LEAD_S;
+  const m = await getEngineMetrics(db, {
+    appName: app.name,
+    windowSeconds: policy.evaluationWindowSeconds,
+    lookbackSeconds: Math.max(600, policy.scaleToZeroIdleSeconds),
+    activation: policy.activationMetric,
+  });
+  const since = new Date(now - historySeconds(policy) * 1000);
+  const current = app.desired_replicas;
+  let history = await listRecommendationsSince(db, app.name, since);
+  // As the HPA on creation: no history means "the current count was recommended now".
+  if (history.length === 0) history = [{ at: now, replicas: current }];
+  const floor = Math.max(app.created_at.getTime(), app.last_scaled_at?.getTime() ?? 0);
+  return {
+    appName: app.name,
+    policy,
+    currentReplicas: current,
+    instances: live.map((r) => ({
+      id: r.id,
+      ready: r.status === 'running' && r.health_status === 'healthy',
+    })),
+    metrics: m.metrics,
+    reported: m.reported,
+    ...(m.activationValue !== undefined ? { activationValue: m.activationValue } : {}),
+    lastActiveAt: Math.max(m.lastActiveAt ?? 0, floor),
+    history,
+    scaleEvents: await listScaleEventsSince(db, app.name, since),
+    ...(app.last_scaled_at ? { lastScaledAt: app.last_scaled_at.getTime() } : {}),
+    now,
+    options: { ...ENGINE_OPTIONS, predictiveLeadSeconds: Math.round(lead) },
+  };
+}
+
+/** The app's evaluation without acting (ExplainScaling). */
+export async function explainApp(db: Db, app: AppRow, now: number): Promise<Decision> {
+  return decide(await gatherInputs(db, app, now));
+}
+
+function workflowOf(d: Decision): { workflow: string; signal: string } {
+  const metric = (d.winningMetric ?? 'load').replace(/_percent|_p95/, '').toUpperCase();
+  if (d.currentReplicas === 0) return { workflow: 'activate', signal: 'Activation' };
+  if (d.desiredReplicas === 0) return { workflow: 'scale-to-zero', signal: 'Idle' };
+  return d.action === 'scale_up'
+    ? { workflow: 'scale-out', signal: `High${metric}` }
+    : { workflow: 'scale-in', signal: `Low${metric}` };
+}
+
+/**
+ * Evaluates an auto-mode app and, when the decision changes the replica
+ * count, acts in one transaction: the new desired count (the reconciler
+ * converges to it), the decision row, remediation history (request,
+ * workflow, execution under one correlation id; outcome filled in later) and
+ * a scaling event with the proposals, the winning metric and the limiting
+ * rule. A non-acting evaluation is recorded for the stabilization window.
+ */
+export async function evaluateAndAct(
+  pool: pg.Pool,
+  name: string,
+  now: number,
+): Promise<Decision | undefined> {
+  return withTx(pool, {}, async (tx) => {
+    const app = await maybeGetApp(tx, name, true);
+    if (!app) return undefined;
+    const d = decide(await gatherInputs(tx, app, now));
+    const act = app.mode === 'auto' && d.action !== 'none';
+    await recordDecision(tx, d, act);
+    if (!act) return d;
+    await updateApp(tx, name, { desiredReplicas: d.desiredReplicas, lastScaledAt: new Date(now) });
+    const { workflow, signal } = workflowOf(d);
+    const correlationId = randomUUID();
+    const message = `${d.action === 'scale_up' ? 'scale out' : 'scale in'} ${d.currentReplicas} -> ${d.desiredReplicas}${
+      d.winningMetric ? ` on ${d.winningMetric}` : ''
+    }${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}`;
+    await recordAction(tx, {
+      correlationId,
+      appName: name,
+      workflow,
+      signalName: signal,
+      actionType: 'scale',
+      actionData: {
+        from: d.currentReplicas,
+        to: d.desiredReplicas,
+        winning_metric: d.winningMetric ?? null,
+      },
+      message,
+      target: d.desiredReplicas,
+    });
+    await insertEvent(tx, {
+      type: 'scaling',
+      category: 'performance',
+      appName: name,
+      message: `app ${name}: ${message}`,
+      details: {
+        from: d.currentReplicas,
+        to: d.desiredReplicas,
+        recommended: d.recommendedReplicas,
+        winning_metric: d.winningMetric ?? null,
+        limited_by: d.limitedBy || null,
+        proposals: d.proposals as unknown as Record<string, unknown>[],
+        reasons: d.reasons,
+        correlation_id: correlationId,
+      } as Record<string, unknown>,
+      source: 'autoscaler',
+    });
+    return { ...d };
+  });
+}
