@@ -56,7 +56,7 @@ export function loadConfig(env: Env): ContextConfig {
     embedder: loadEmbedderConfig(env),
     cacheTtlMs: readDurationMs(env, 'CONTEXT_CACHE_TTL', 30_000, 0, 3_600_000),
     cacheMaxEntries: readInt(env, 'CONTEXT_CACHE_MAX_ENTRIES', 1000, 1, 1_000_000),
-    exactScanMaxRows: readInt(env, 'CONTEXT_EXACT_SCAN_MAX_ROWS', 10_000, 0, 10_000_000),
+    exactScanMaxRows: readInt(env, 'CONTEXT_EXACT_SCAN_MAX_ROWS', 2000, 0, 10_000_000),
     defaultEfSearch: readInt(env, 'CONTEXT_HNSW_EF_SEARCH', 100, 10, 1000),
   };
 }

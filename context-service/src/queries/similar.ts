@@ -1,4 +1,4 @@
-import { type PoolClient, vectorToSql } from '@autoserve/runtime';
+import type { PoolClient } from '@autoserve/runtime';
 import type { Row } from '../mapping/rows.js';
 import { Params } from './params.js';
 
@@ -12,6 +12,19 @@ export interface IncidentFilterSql {
   /** ISO timestamps, [after, before). */
   createdAfter?: string | undefined;
   createdBefore?: string | undefined;
+}
+
+/**
+ * pgvector's binary wire form (int16 dimensions, int16 unused, float4 values,
+ * big-endian). node-postgres sends a Buffer parameter in binary, which skips
+ * formatting ~31 KB of text here and parsing it on the server (~1 ms/query).
+ */
+export function vectorToBinary(values: ArrayLike<number>): Buffer {
+  const b = Buffer.allocUnsafe(4 + 4 * values.length);
+  b.writeInt16BE(values.length, 0);
+  b.writeInt16BE(0, 2);
+  for (let i = 0; i < values.length; i++) b.writeFloatBE(values[i]!, 4 + 4 * i);
+  return b;
 }
 
 /** WHERE terms of an incident filter on alias `ie`; the embedder is always a term. */
@@ -126,7 +139,7 @@ export interface SimilarQuery {
  */
 export async function listSimilarIncidents(client: PoolClient, s: SimilarQuery): Promise<Row[]> {
   const q = new Params();
-  const vec = q.p(vectorToSql(s.vector));
+  const vec = q.p(vectorToBinary(s.vector));
   const where = incidentWhere(s.filter, s.embedder, q, s.excludeId);
   const order =
     s.method === 'hnsw'

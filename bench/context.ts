@@ -1,0 +1,317 @@
+/**
+ * `npm run bench -- context [--n 100000] [--queries 40] [--concurrency 8] [--seconds 10] [--reseed]`
+ *
+ * Similarity quality and speed of the Context service over N clustered 1536-d
+ * incidents: recall@10 against brute force per filter selectivity, the plan
+ * sweep behind the service's thresholds, QPS/latency through gRPC against the
+ * same SQL issued directly through pg, and success rates live vs the
+ * materialized view. Prints a table and writes bench/results/context.json.
+ */
+import { writeFileSync } from 'node:fs';
+import { createPool, withTx } from '@autoserve/runtime';
+import pg from 'pg';
+import { listSimilarIncidents } from '../context-service/dist/queries/similar.js';
+import { benchDatabase, waitForReplica } from './support/bench-db.js';
+import { ClusteredVectors, rng } from './support/clustered.js';
+import { BENCH_TOKEN, contextClient, startContextProcess } from './support/context-process.js';
+import { seedIncidents, selectivityFilters } from './support/incidents.js';
+import { progress } from './support/progress.js';
+import { closedLoop } from './support/stats.js';
+import { seedWorkflows, successRatesLiveVsView } from './support/success-rates.js';
+import { type GroundTruth, recallAt, topK } from './support/truth.js';
+
+const DIMS = 1536;
+const PREFIX = 'bench';
+const PORT = 56651;
+
+function arg(args: string[], name: string, fallback: number): number {
+  const i = args.indexOf(name);
+  return i >= 0 ? Number(args[i + 1]) : fallback;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const n = arg(args, '--n', 100_000);
+  const nQueries = arg(args, '--queries', 40);
+  const concurrency = arg(args, '--concurrency', 8);
+  const seconds = arg(args, '--seconds', 10);
+  const embedder = `bench-clustered-v1-${n}`;
+  const gen = new ClusteredVectors({ dims: DIMS, clusters: 300, seed: 7 });
+  const db = await benchDatabase('autoserve_bench');
+  const owner = new pg.Client({ connectionString: db.primaryUrl });
+  await owner.connect();
+
+  // Seed (reused across runs when the same dataset is already there).
+  const have = Number(
+    (
+      await owner.query<{ n: string }>(
+        'SELECT count(*) AS n FROM incident_embeddings WHERE embedder = $1',
+        [embedder],
+      )
+    ).rows[0]!.n,
+  );
+  const all = new Float32Array(n * DIMS);
+  const fill = progress('vectors', n);
+  for (let i = 0; i < n; i++) {
+    all.set(gen.vector(i), i * DIMS);
+    fill.tick();
+  }
+  fill.done();
+  let seedSeconds: number | undefined;
+  let indexSeconds: number | undefined;
+  if (have !== n || args.includes('--reseed')) {
+    await owner.query('TRUNCATE remediation_requests, workflow_executions CASCADE');
+    await owner.query('DROP INDEX IF EXISTS idx_incident_embeddings_vector');
+    const bar = progress('seed incidents (binary COPY)', n);
+    const t0 = performance.now();
+    let last = 0;
+    await seedIncidents(owner, {
+      n,
+      prefix: PREFIX,
+      embedder,
+      vector: (i) => all.subarray(i * DIMS, (i + 1) * DIMS),
+      baseMs: Date.now(),
+      batch: 5000,
+      onProgress: (done) => {
+        bar.tick(done - last);
+        last = done;
+      },
+    });
+    bar.done();
+    seedSeconds = (performance.now() - t0) / 1000;
+    process.stdout.write('building the HNSW index (m=16, ef_construction=64)...\n');
+    const t1 = performance.now();
+    await owner.query("SET maintenance_work_mem = '2GB'");
+    await owner.query('SET max_parallel_maintenance_workers = 2');
+    await owner.query(
+      `CREATE INDEX idx_incident_embeddings_vector ON incident_embeddings
+       USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)`,
+    );
+    indexSeconds = (performance.now() - t1) / 1000;
+    await seedWorkflows(owner, PREFIX, n);
+    await owner.query('VACUUM ANALYZE');
+  }
+  await waitForReplica(db);
+  const idRows = await owner.query<{ id: string; i: number }>(
+    `SELECT ie.id::text, substr(rr.name, 4)::int AS i FROM incident_embeddings ie
+     JOIN remediation_requests rr ON rr.id = ie.remediation_request_id
+      AND rr.created_at = ie.remediation_request_created_at
+     WHERE ie.embedder = $1`,
+    [embedder],
+  );
+  const idOf = new Array<string>(n);
+  for (const r of idRows.rows) idOf[r.i] = r.id;
+
+  // Queries and their exact answers (brute force over the in-memory vectors).
+  const rand = rng(42);
+  const filters = selectivityFilters(PREFIX);
+  const queries = Array.from({ length: nQueries }, () => gen.queryNear(Math.floor(rand() * n)));
+  const truthBar = progress('brute-force ground truth', filters.length * nQueries);
+  const truth: GroundTruth[][] = filters.map((f) =>
+    queries.map((q) => {
+      truthBar.tick();
+      return topK(q, all, n, 10, f.keep).map((i) => idOf[i]!);
+    }),
+  );
+  truthBar.done();
+
+  const service = await startContextProcess(
+    { CONTEXT_REPLICA_URL: db.contextReplicaUrl, CONTEXT_PRIMARY_URL: db.contextPrimaryUrl },
+    PORT,
+  );
+  const client = contextClient(PORT);
+  const auth = { headers: { authorization: `Bearer ${BENCH_TOKEN}` } };
+  const search = (q: Float32Array, filter: object, extra: object = {}) =>
+    client.searchSimilarIncidents(
+      {
+        query: { case: 'vector', value: { values: Array.from(q), embedder } },
+        filter,
+        limit: 10,
+        ...extra,
+      },
+      auth,
+    );
+
+  // 1. Recall@10 through the service, per selectivity.
+  const recall = [];
+  for (const [fi, f] of filters.entries()) {
+    let sum = 0;
+    let method = '';
+    let ef = 0;
+    const lat: number[] = [];
+    for (const [qi, q] of queries.entries()) {
+      const t = performance.now();
+      const res = await search(q, f.filter);
+      lat.push(performance.now() - t);
+      sum += recallAt(
+        res.results.map((r) => String(r.incident!.id)),
+        truth[fi]![qi]!,
+      );
+      method = res.plan!.method;
+      ef = res.plan!.efSearch;
+    }
+    lat.sort((a, b) => a - b);
+    recall.push({
+      selectivity: f.label,
+      recall_at_10: sum / queries.length,
+      plan: method,
+      ef_search: ef,
+      p50_ms: lat[Math.floor(lat.length / 2)]!,
+    });
+  }
+
+  // 2. Plan sweep, direct SQL: exact vs HNSW at several ef_search, per selectivity.
+  const pool = await createPool({
+    url: db.contextReplicaUrl,
+    max: concurrency,
+    applicationName: 'bench',
+  });
+  const direct = (
+    q: Float32Array,
+    f: (typeof filters)[number],
+    method: 'exact' | 'hnsw',
+    ef: number,
+  ) =>
+    withTx(
+      pool,
+      {
+        readOnly: true,
+        settings: { 'hnsw.ef_search': String(ef || 40), 'hnsw.iterative_scan': 'relaxed_order' },
+      },
+      (c) =>
+        listSimilarIncidents(c, {
+          vector: q,
+          embedder,
+          filter: f.filter,
+          limit: 10,
+          maxDistance: 1,
+          method,
+        }),
+    );
+  const sweep = [];
+  for (const [fi, f] of filters.entries()) {
+    for (const [method, ef] of [
+      ['exact', 0],
+      ['hnsw', 40],
+      ['hnsw', 100],
+      ['hnsw', 200],
+    ] as const) {
+      let sum = 0;
+      const t = performance.now();
+      for (const [qi, q] of queries.entries()) {
+        const rows = await direct(q, f, method, ef);
+        sum += recallAt(
+          rows.map((r) => String(r.ie_id)),
+          truth[fi]![qi]!,
+        );
+      }
+      sweep.push({
+        selectivity: f.label,
+        method,
+        ef_search: ef,
+        recall_at_10: sum / queries.length,
+        mean_ms: (performance.now() - t) / queries.length,
+      });
+    }
+  }
+
+  // 3. Load: the unfiltered search (HNSW, the main path) through gRPC and directly.
+  const unfiltered = filters[0]!;
+  const viaGrpc = await closedLoop(concurrency, seconds, (i) =>
+    search(queries[i % queries.length]!, unfiltered.filter),
+  );
+  const viaPg = await closedLoop(concurrency, seconds, (i) =>
+    direct(queries[i % queries.length]!, unfiltered, 'hnsw', 100),
+  );
+  const selective = filters[2]!;
+  const viaGrpcSel = await closedLoop(concurrency, seconds, (i) =>
+    search(queries[i % queries.length]!, selective.filter),
+  );
+  const viaPgSel = await closedLoop(concurrency, seconds, (i) =>
+    direct(queries[i % queries.length]!, selective, 'exact', 0),
+  );
+
+  // 4. Success rates: live aggregate vs the materialized view.
+  const rates = await successRatesLiveVsView(owner, pool, PREFIX);
+
+  await service.stop();
+  await pool.end();
+  await owner.end();
+
+  const result = {
+    dataset: {
+      incidents: n,
+      dims: DIMS,
+      clusters: 300,
+      queries: nQueries,
+      seedSeconds,
+      indexSeconds,
+    },
+    recall,
+    sweep,
+    load: {
+      concurrency,
+      seconds,
+      unfiltered: { grpc: viaGrpc, direct: viaPg, ratio: viaGrpc.qps / viaPg.qps },
+      selective_1pct: { grpc: viaGrpcSel, direct: viaPgSel, ratio: viaGrpcSel.qps / viaPgSel.qps },
+    },
+    success_rates: rates,
+  };
+  print(result);
+  writeFileSync(
+    new URL('./results/context.json', import.meta.url),
+    `${JSON.stringify(result, null, 2)}\n`,
+  );
+}
+
+function print(r: {
+  recall: {
+    selectivity: string;
+    recall_at_10: number;
+    plan: string;
+    ef_search: number;
+    p50_ms: number;
+  }[];
+  sweep: {
+    selectivity: string;
+    method: string;
+    ef_search: number;
+    recall_at_10: number;
+    mean_ms: number;
+  }[];
+  load: Record<string, unknown>;
+  success_rates: unknown;
+}): void {
+  const out = process.stdout;
+  out.write('\nrecall@10 through gRPC (service-chosen plan)\n');
+  out.write('selectivity  recall  plan   ef   p50 ms\n');
+  for (const x of r.recall) {
+    out.write(
+      `${x.selectivity.padEnd(11)}  ${x.recall_at_10.toFixed(3)}   ${x.plan.padEnd(5)}  ${String(x.ef_search).padStart(3)}  ${x.p50_ms.toFixed(1)}\n`,
+    );
+  }
+  out.write('\nplan sweep, direct SQL\nselectivity  method  ef   recall  mean ms\n');
+  for (const x of r.sweep) {
+    out.write(
+      `${x.selectivity.padEnd(11)}  ${x.method.padEnd(6)}  ${String(x.ef_search).padStart(3)}  ${x.recall_at_10.toFixed(3)}   ${x.mean_ms.toFixed(1)}\n`,
+    );
+  }
+  out.write('\nload (closed loop)\n');
+  for (const [k, v] of Object.entries(r.load)) {
+    if (typeof v !== 'object' || v === null) continue;
+    const { grpc, direct, ratio } = v as {
+      grpc: { qps: number; p50: number; p95: number; p99: number };
+      direct: { qps: number; p50: number; p95: number; p99: number };
+      ratio: number;
+    };
+    for (const [name, x] of [
+      ['grpc', grpc],
+      ['direct', direct],
+    ] as const) {
+      out.write(
+        `${k.padEnd(15)} ${name.padEnd(6)} ${x.qps.toFixed(0).padStart(6)} qps  p50 ${x.p50.toFixed(1)}  p95 ${x.p95.toFixed(1)}  p99 ${x.p99.toFixed(1)} ms\n`,
+      );
+    }
+    out.write(`${k.padEnd(15)} ratio grpc/direct ${ratio.toFixed(2)}\n`);
+  }
+  out.write(`\nsuccess rates: ${JSON.stringify(r.success_rates)}\n`);
+}

@@ -1,0 +1,72 @@
+import { ContextService } from '@autoserve/proto';
+import type { RunningService } from '@autoserve/runtime';
+import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect';
+import { createGrpcTransport } from '@connectrpc/connect-node';
+import pg from 'pg';
+import { expect } from 'vitest';
+import type { TestDb } from '../../support/database.js';
+import { TOKENS } from '../../support/services.js';
+
+/** Unique lower-case prefix so this file's rows never meet another file's. */
+export function uniquePrefix(name: string): string {
+  return `${name}-${process.pid}-${Date.now().toString(36)}`;
+}
+
+export type ContextClient = Client<typeof ContextService>;
+
+/** The generated Connect client over gRPC, with the read token. */
+export function contextClient(service: RunningService): ContextClient {
+  return createClient(
+    ContextService,
+    createGrpcTransport({ baseUrl: `http://127.0.0.1:${service.port}` }),
+  );
+}
+
+export const auth = { headers: { authorization: `Bearer ${TOKENS.read}` } };
+
+/** Waits until the replica has replayed everything written on the primary so far. */
+export async function waitForReplica(db: TestDb, timeoutMs = 30_000): Promise<void> {
+  const p = new pg.Client({ connectionString: db.ownerUrl });
+  const r = new pg.Client({ connectionString: db.ownerReplicaUrl });
+  await Promise.all([p.connect(), r.connect()]);
+  try {
+    const lsn = (await p.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
+    const until = Date.now() + timeoutMs;
+    for (;;) {
+      const ok = await r.query<{ ok: boolean }>(
+        'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok',
+        [lsn],
+      );
+      if (ok.rows[0]!.ok) return;
+      if (Date.now() > until) throw new Error('replica did not catch up');
+      await new Promise((res) => setTimeout(res, 50));
+    }
+  } finally {
+    await Promise.all([p.end(), r.end()]);
+  }
+}
+
+/** Runs fn with a connected client, then closes it. */
+export async function withClient<T>(url: string, fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+/** Expects a call to fail with `code` and, for InvalidArgument, a message naming `field`. */
+export async function expectCode(call: Promise<unknown>, code: Code, field?: string) {
+  const err = await call.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err, `expected ${Code[code]}${field ? ` naming ${field}` : ''}`).toBeInstanceOf(
+    ConnectError,
+  );
+  const ce = err as ConnectError;
+  expect(Code[ce.code], ce.rawMessage).toBe(Code[code]);
+  if (field) expect(ce.rawMessage.startsWith(`${field}: `), ce.rawMessage).toBe(true);
+}
