@@ -10,11 +10,13 @@ import {
   serve,
 } from '@autoserve/runtime';
 import type { ScalerConfig } from './config.js';
+import { type ControlLoop, startControlLoop } from './control/loop.js';
 import { createEventHub } from './events/hub.js';
 import { createScalerHandlers } from './handlers/index.js';
 import { createMetricsIngest } from './ingest/ingest.js';
 import { scheduleSuccessRatesRefresh } from './remediation/success-rates.js';
 import { scheduleRetention } from './retention/retention.js';
+import { selectRuntime } from './runtime/select.js';
 import { SCALER_WRITE_METHODS } from './write-methods.js';
 
 export type { ScalerConfig } from './config.js';
@@ -58,6 +60,16 @@ export async function startScalerService(
   const stopRefresh = scheduleSuccessRatesRefresh(db, config.successRatesRefreshMs, log);
   const embedder = createEmbedder(config.embedder);
   const handlers = createScalerHandlers({ db, config, log, ingest, events, embedder });
+  // Every Scaler process runs the loop; leader election lets exactly one act.
+  const control: ControlLoop | undefined = config.control.enabled
+    ? startControlLoop({
+        db,
+        leaderUrl: config.databaseUrl,
+        runtime: await selectRuntime(config.control.runtime, log),
+        config: config.control,
+        log,
+      })
+    : undefined;
   return serve({
     config: config.server,
     log,
@@ -66,6 +78,7 @@ export async function startScalerService(
       await db.query('SELECT 1');
     },
     onStop: async () => {
+      await control?.stop();
       stopPartitions();
       stopRetention();
       stopRefresh();

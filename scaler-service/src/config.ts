@@ -9,6 +9,7 @@ import {
   readPostgresUrl,
   type ServerConfig,
 } from '@autoserve/runtime';
+import { type ControlConfig, loadControlConfig } from './control/config.js';
 
 /** Scaler service settings; a pure function of the environment. */
 export interface ScalerConfig {
@@ -28,6 +29,8 @@ export interface ScalerConfig {
   /** Embedder for StoreIncidentEmbedding text (shared with the Context service). */
   embedder: EmbedderConfig;
   retention: RetentionConfig;
+  /** Control loop: runtime, reconciler, health checks, autoscaler, leader election. */
+  control: ControlConfig;
   /** How often workflow_success_rates is refreshed; 0 disables. */
   successRatesRefreshMs: number;
 }
@@ -84,5 +87,6 @@ export function loadConfig(env: Env): ScalerConfig {
       0,
       DAY_MS,
     ),
+    control: loadControlConfig(env),
   };
 }

@@ -23,6 +23,9 @@ export function serviceEnv(db: TestDb, extra: Env = {}): Env {
     SCALER_DATABASE_URL: db.scalerUrl,
     CONTEXT_REPLICA_URL: db.contextReplicaUrl,
     CONTEXT_PRIMARY_URL: db.contextPrimaryUrl,
+    // The control loop would start instances for apps other tests register;
+    // test/integration/control turns it on with a private runtime owner.
+    SCALER_CONTROL_LOOP: 'false',
     ...extra,
   };
 }
