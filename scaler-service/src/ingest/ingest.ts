@@ -79,12 +79,15 @@ export function createMetricsIngest(options: IngestOptions): MetricsIngest {
     apps,
     copySlots,
     async ingest(samples, deadline, signal) {
+      // Decide once per batch which of its apps exist, so the answer cannot change
+      // (cache expiry) halfway through encoding it.
+      const known = new Set<string>();
       for (const name of appNamesOf(samples)) {
-        if (name !== '' && !apps.hasCached(name)) await apps.has(name);
+        if (name !== '' && (apps.hasCached(name) || (await apps.has(name)))) known.add(name);
       }
       const payload = encodeBatch(
         samples,
-        { nowMs: now(), maxAgeMs: options.maxAgeMs, isKnownApp: (n) => apps.hasCached(n) },
+        { nowMs: now(), maxAgeMs: options.maxAgeMs, isKnownApp: (n) => known.has(n) },
         interner,
       );
       const release = await copySlots.acquire(signal);
