@@ -36,6 +36,8 @@ export function createEventHub(options: EventHubOptions): EventHub {
   let lastMax = '';
   let reconnectTimer: NodeJS.Timeout | undefined;
   let pollTimer: NodeJS.Timeout | undefined;
+  // One warning per outage; the retries every second are debug noise.
+  let failures = 0;
 
   const bump = () => {
     gen++;
@@ -57,6 +59,7 @@ export function createEventHub(options: EventHubOptions): EventHub {
       c.removeAllListeners('notification');
       c.end().catch(() => {});
       if (!stopped) {
+        failures++;
         options.log.warn({ err }, 'event LISTEN connection lost; polling until it is back');
         reconnectTimer = setTimeout(() => void connect(), 1000);
         reconnectTimer.unref();
@@ -72,12 +75,15 @@ export function createEventHub(options: EventHubOptions): EventHub {
         return;
       }
       client = c;
+      if (failures > 0) options.log.info('event LISTEN connection back');
+      failures = 0;
       // Anything committed while we were not listening is found by a re-read.
       bump();
     } catch (err) {
       c.end().catch(() => {});
       if (!stopped) {
-        options.log.warn({ err }, 'event LISTEN connection failed; retrying');
+        if (failures++ === 0) options.log.warn({ err }, 'event LISTEN connection failed; retrying');
+        else options.log.debug({ err }, 'event LISTEN connection failed; retrying');
         reconnectTimer = setTimeout(() => void connect(), 1000);
         reconnectTimer.unref();
       }
