@@ -7,7 +7,9 @@
 import { randomBytes } from 'node:crypto';
 import { checkHealth } from '../../deploy/healthcheck.mjs';
 import { findDockerEngine } from './docker-detect.js';
+import { removeContainers, stopProcessInstances } from './instances.js';
 import { ensureDatabase, migrate, type PgCluster, pgUp, withDb } from './pg-harness.js';
+import { REPO } from './repo.js';
 import { type ServiceName, type ServiceProcess, spawnService } from './service-process.js';
 
 export interface StackOptions {
@@ -49,6 +51,26 @@ export interface Stack {
 }
 
 const HEALTH_HOST = '127.0.0.1';
+
+const LEVELS: Record<string, number> = {
+  trace: 10,
+  debug: 20,
+  info: 30,
+  warn: 40,
+  error: 50,
+  fatal: 60,
+  silent: 100,
+};
+
+/** pino level of a JSON log line; non-JSON lines (crash output) always show. */
+function levelOf(line: string): number {
+  if (!line.startsWith('{')) return 100;
+  try {
+    return Number((JSON.parse(line) as { level?: number }).level ?? 100);
+  } catch {
+    return 100;
+  }
+}
 
 async function waitServing(address: string, child: ServiceProcess, timeoutMs: number) {
   const until = Date.now() + timeoutMs;
@@ -99,11 +121,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const dockerHost = env.SCALER_RUNTIME === 'process' ? undefined : await findDockerEngine(env);
   const runtime = env.SCALER_RUNTIME?.trim() || (dockerHost ? 'docker' : 'process');
   log(
-    dockerHost
-      ? `Docker engine answers at ${dockerHost}: runtime ${runtime}`
-      : `no Docker engine answers: runtime ${runtime}`,
+    env.SCALER_RUNTIME?.trim()
+      ? `runtime ${runtime} (SCALER_RUNTIME)${dockerHost ? `, Docker engine at ${dockerHost}` : ''}`
+      : dockerHost
+        ? `Docker engine answers at ${dockerHost}: runtime ${runtime}`
+        : `no Docker engine answers: runtime ${runtime}`,
   );
 
+  // The starter learns the bound ports from the services' "serving" info
+  // lines, so they always log at info or below; quieter levels are applied
+  // here, to what is shown.
+  const level = env.LOG_LEVEL?.trim() || 'info';
+  const shown = LEVELS[level] ?? 30;
+  const owner = env.SCALER_RUNTIME_OWNER?.trim() || `npm-start-${database}`;
+  const processDir = env.SCALER_PROCESS_DIR?.trim() || `${REPO}/.data/processes/${owner}`;
   const userAuth = Boolean(env.AUTH_TOKENS?.trim() || env.AUTH_DISABLED?.trim());
   const token = userAuth ? undefined : generateToken();
   const serviceEnv: NodeJS.ProcessEnv = {
@@ -114,19 +145,43 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     CONTEXT_REPLICA_URL: withDb(cluster.replicaUrl, database, 'autoserve_context'),
     CONTEXT_PRIMARY_URL: withDb(cluster.primaryUrl, database, 'autoserve_context'),
     SCALER_RUNTIME: runtime,
+    // Instances of this stack are told apart from any other Scaler's, so the
+    // stop below removes exactly them.
+    SCALER_RUNTIME_OWNER: owner,
+    SCALER_PROCESS_DIR: processDir,
+    LOG_LEVEL: shown > 30 ? 'info' : level,
     ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}),
     ...(token ? { AUTH_TOKENS: `dev:${token}:write` } : {}),
   };
   const children = (['context', 'scaler'] as const).map((name) =>
-    spawnService(name, serviceEnv, (line) => options.onServiceLine(name, line)),
+    spawnService(name, serviceEnv, (line) => {
+      if (levelOf(line) >= shown) options.onServiceLine(name, line);
+    }),
   );
   const grace = 15_000;
   const stop = async () => {
     await Promise.all(children.map((c) => c.stop(grace)));
+    const stopped = await stopProcessInstances(processDir);
+    if (stopped) log(`stopped ${stopped} app instance process(es)`);
+    if (dockerHost) {
+      const removed = await removeContainers(dockerHost, owner).catch((err: unknown) => {
+        log(`could not remove containers: ${(err as Error).message}`);
+        return 0;
+      });
+      if (removed) log(`removed ${removed} app container(s)`);
+    }
   };
   try {
-    const ports = await Promise.all(children.map((c) => c.grpcPort));
     const timeout = options.readyTimeoutMs ?? 60_000;
+    const ports = await Promise.race([
+      Promise.all(children.map((c) => c.grpcPort)),
+      new Promise<never>((_, reject) =>
+        setTimeout(
+          () => reject(new Error(`services not serving after ${timeout} ms`)),
+          timeout,
+        ).unref(),
+      ),
+    ]);
     await Promise.all(
       children.map((c, i) => waitServing(`${HEALTH_HOST}:${ports[i]}`, c, timeout)),
     );
