@@ -103,11 +103,14 @@ export function startControlLoop(deps: {
     for (const app of apps) {
       if (!leader.isLeader()) return;
       const mine = containers.filter((c) => c.appName === app.name);
-      const obs = await reconcile(app, mine, taken);
+      let current = app;
+      // Evaluate first, so a scale-out is carried out in this same tick.
       if (app.mode === 'auto' && ACTIVE.has(app.status) && now >= (nextEval.get(app.name) ?? 0)) {
         nextEval.set(app.name, now + config.evaluationIntervalMs);
-        await evaluateAndAct(db, app.name, Date.now());
+        const d = await evaluateAndAct(db, app.name, Date.now());
+        if (d && d.action !== 'none') current = { ...app, desired_replicas: d.desiredReplicas };
       }
+      const obs = await reconcile(current, mine, taken);
       const total = await countAppInstances(db, app.name);
       await settleOutcomes(db, app, { ...obs, total }, config.outcomeTimeoutMs, Date.now());
     }

@@ -123,6 +123,14 @@ describe('decide: missing data and readiness', () => {
     expect(up.desiredReplicas).toBe(6);
   });
 
+  it('no latency samples at zero traffic is not missing data', () => {
+    const p = policy({ targets: { rps: 50, latency_p95: 250 } });
+    const reported = new Set<ScalingMetric>(['rps', 'latency_p95']);
+    const d = decide(input({ policy: p, reported, metrics: { rps: { app: 0 } } }));
+    expect(d.proposals.map((x) => x.metric)).toEqual(['rps']);
+    expect(d.desiredReplicas).toBe(1);
+  });
+
   it('a metric the app never reported is not used', () => {
     const p = policy({ targets: { cpu_percent: 50, rps: 50 } });
     const d = decide(input({ policy: p, metrics: { cpu_percent: { app: 10 } } }));

@@ -69,6 +69,14 @@ function ratioFor(
   return appLevelReplicas(m.app, target, current, tol);
 }
 
+/** The app reports RPS and it is zero over the window. */
+function noTraffic(input: EngineInput): boolean {
+  const rps = input.metrics.rps;
+  if (!rps) return false;
+  if (rps.app !== undefined) return rps.app === 0;
+  return [...(rps.perInstance?.values() ?? [])].every((v) => v === 0);
+}
+
 /**
  * Why the latency window does not describe the current capacity: instances
  * still starting, or a scale-up so recent that most of the window was
@@ -100,6 +108,8 @@ export function computeProposals(input: EngineInput, options: EngineOptions): Pr
     const r = m ? ratioFor(metric, m, input, target, tol, options.queueAwareLatency) : undefined;
     if (!m || !r) {
       if (!input.reported.has(metric)) continue;
+      // Latency only exists while requests flow: none at zero traffic is not missing data.
+      if (metric === 'latency_p95' && noTraffic(input)) continue;
       out.push({
         metric,
         currentValue: 0,

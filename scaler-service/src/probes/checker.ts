@@ -25,6 +25,21 @@ const DEFAULT_CHECK: HealthCheckRow = {
   enabled: true,
 };
 
+/** Probe period of an instance that has not passed a probe yet. */
+const STARTUP_PROBE_MS = 250;
+
+/**
+ * End of a new instance's start-up grace: the initial delay plus the time
+ * the failure threshold takes at the configured period. Failures before it
+ * are the app still starting (probed every 250 ms), not a verdict.
+ */
+function startupGraceEnd(t: ProbeTarget, check: HealthCheckRow): number {
+  const started = t.started_at?.getTime() ?? 0;
+  return (
+    started + (check.initial_delay_seconds + check.period_seconds * check.failure_threshold) * 1000
+  );
+}
+
 export interface HealthChecker {
   /** Starts due probes (non-blocking); call every few hundred ms while leader. */
   tick(): Promise<void>;
@@ -57,6 +72,9 @@ export function createHealthChecker(deps: {
       consecutiveFailures: t.consecutive_failures,
       failureCount: t.failure_count,
     };
+    const inGrace =
+      result !== 'disabled' && !result.ok && !t.ready_at && now() < startupGraceEnd(t, check);
+    if (inGrace) return;
     const after =
       result === 'disabled'
         ? { ...before, health: 'healthy' as const, consecutiveFailures: 0 }
@@ -136,7 +154,12 @@ export function createHealthChecker(deps: {
         const due =
           nextAt.get(t.id) ?? (t.started_at?.getTime() ?? t0) + check.initial_delay_seconds * 1000;
         if (t0 < due) continue;
-        nextAt.set(t.id, t0 + check.period_seconds * 1000);
+        // Until the first success, probe often so a new instance joins the
+        // endpoint set as soon as it listens (failures there are not counted,
+        // see startupGrace); afterwards on the configured period.
+        const starting = !t.ready_at && t.health_status !== 'healthy';
+        const period = check.period_seconds * 1000;
+        nextAt.set(t.id, t0 + (starting ? Math.min(period, STARTUP_PROBE_MS) : period));
         const p = probe(t)
           .catch((err: unknown) =>
             deps.log.warn({ err, instance: t.id }, 'health probe failed to record'),
