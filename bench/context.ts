@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- context [--n 100000] [--queries 40] [--concurrency 8] [--seconds 10] [--reseed]`
+ * `npm run bench -- context [--n 100000] [--queries 40] [--concurrency 8] [--seconds 10] [--reseed] [--skip-sweep]`
  *
  * Similarity quality and speed of the Context service over N clustered 1536-d
  * incidents: recall@10 against brute force per filter selectivity, the plan
@@ -16,7 +16,7 @@ import { ClusteredVectors, rng } from './support/clustered.js';
 import { BENCH_TOKEN, contextClient, startContextProcess } from './support/context-process.js';
 import { seedIncidents, selectivityFilters } from './support/incidents.js';
 import { progress } from './support/progress.js';
-import { closedLoop } from './support/stats.js';
+import { closedLoop, cpuShare, type LoadResult, merge } from './support/stats.js';
 import { seedWorkflows, successRatesLiveVsView } from './support/success-rates.js';
 import { type GroundTruth, recallAt, topK } from './support/truth.js';
 
@@ -188,7 +188,7 @@ export async function main(args: string[]): Promise<void> {
         }),
     );
   const sweep = [];
-  for (const [fi, f] of filters.entries()) {
+  for (const [fi, f] of args.includes('--skip-sweep') ? [] : filters.entries()) {
     for (const [method, ef] of [
       ['exact', 0],
       ['hnsw', 40],
@@ -214,21 +214,32 @@ export async function main(args: string[]): Promise<void> {
     }
   }
 
-  // 3. Load: the unfiltered search (HNSW, the main path) through gRPC and directly.
-  const unfiltered = filters[0]!;
-  const viaGrpc = await closedLoop(concurrency, seconds, (i) =>
-    search(queries[i % queries.length]!, unfiltered.filter),
-  );
-  const viaPg = await closedLoop(concurrency, seconds, (i) =>
-    direct(queries[i % queries.length]!, unfiltered, 'hnsw', 100),
-  );
-  const selective = filters[2]!;
-  const viaGrpcSel = await closedLoop(concurrency, seconds, (i) =>
-    search(queries[i % queries.length]!, selective.filter),
-  );
-  const viaPgSel = await closedLoop(concurrency, seconds, (i) =>
-    direct(queries[i % queries.length]!, selective, 'exact', 0),
-  );
+  // 3. Load: the same queries through gRPC and directly, alternating rounds after a warm-up
+  // (the dataset is larger than shared_buffers, so whichever ran first would pay the cache).
+  const loadOf = async (f: (typeof filters)[number], method: 'exact' | 'hnsw') => {
+    const grpc = (i: number) => search(queries[i % queries.length]!, f.filter);
+    const pgDirect = (i: number) => direct(queries[i % queries.length]!, f, method, 100);
+    await closedLoop(concurrency, 3, grpc);
+    await closedLoop(concurrency, 3, pgDirect);
+    const rounds: { grpc: LoadResult[]; direct: LoadResult[] } = { grpc: [], direct: [] };
+    for (let r = 0; r < 2; r++) {
+      const cpu0 = process.cpuUsage();
+      rounds.direct.push({
+        ...(await closedLoop(concurrency, seconds / 2, pgDirect)),
+        clientCpu: cpuShare(cpu0, seconds / 2),
+      });
+      const cpu1 = process.cpuUsage();
+      rounds.grpc.push({
+        ...(await closedLoop(concurrency, seconds / 2, grpc)),
+        clientCpu: cpuShare(cpu1, seconds / 2),
+      });
+    }
+    const g = merge(rounds.grpc);
+    const d = merge(rounds.direct);
+    return { grpc: g, direct: d, ratio: g.qps / d.qps };
+  };
+  const unfilteredLoad = await loadOf(filters[0]!, 'hnsw');
+  const selectiveLoad = await loadOf(filters[2]!, 'exact');
 
   // 4. Success rates: live aggregate vs the materialized view.
   const rates = await successRatesLiveVsView(owner, pool, PREFIX);
@@ -251,8 +262,8 @@ export async function main(args: string[]): Promise<void> {
     load: {
       concurrency,
       seconds,
-      unfiltered: { grpc: viaGrpc, direct: viaPg, ratio: viaGrpc.qps / viaPg.qps },
-      selective_1pct: { grpc: viaGrpcSel, direct: viaPgSel, ratio: viaGrpcSel.qps / viaPgSel.qps },
+      unfiltered: unfilteredLoad,
+      selective_1pct: selectiveLoad,
     },
     success_rates: rates,
   };
@@ -299,8 +310,8 @@ function print(r: {
   for (const [k, v] of Object.entries(r.load)) {
     if (typeof v !== 'object' || v === null) continue;
     const { grpc, direct, ratio } = v as {
-      grpc: { qps: number; p50: number; p95: number; p99: number };
-      direct: { qps: number; p50: number; p95: number; p99: number };
+      grpc: { qps: number; p50: number; p95: number; p99: number; clientCpu?: number };
+      direct: { qps: number; p50: number; p95: number; p99: number; clientCpu?: number };
       ratio: number;
     };
     for (const [name, x] of [
@@ -308,7 +319,7 @@ function print(r: {
       ['direct', direct],
     ] as const) {
       out.write(
-        `${k.padEnd(15)} ${name.padEnd(6)} ${x.qps.toFixed(0).padStart(6)} qps  p50 ${x.p50.toFixed(1)}  p95 ${x.p95.toFixed(1)}  p99 ${x.p99.toFixed(1)} ms\n`,
+        `${k.padEnd(15)} ${name.padEnd(6)} ${x.qps.toFixed(0).padStart(6)} qps  p50 ${x.p50.toFixed(1)}  p95 ${x.p95.toFixed(1)}  p99 ${x.p99.toFixed(1)} ms  client cpu ${(x.clientCpu ?? 0).toFixed(2)} cores\n`,
       );
     }
     out.write(`${k.padEnd(15)} ratio grpc/direct ${ratio.toFixed(2)}\n`);

@@ -6,6 +6,8 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export interface LoadResult {
+  /** Share of one core the bench process (the load generator) used, when measured. */
+  clientCpu?: number;
   calls: number;
   errors: number;
   seconds: number;
@@ -53,5 +55,27 @@ export async function closedLoop(
     p50: percentile(latencies, 50),
     p95: percentile(latencies, 95),
     p99: percentile(latencies, 99),
+  };
+}
+
+/** Cores' worth of CPU this process used since `start`, over `seconds`. */
+export function cpuShare(start: NodeJS.CpuUsage, seconds: number): number {
+  const d = process.cpuUsage(start);
+  return (d.user + d.system) / 1e6 / seconds;
+}
+
+/** Combines rounds: summed calls over summed time; latency percentiles averaged. */
+export function merge(rounds: LoadResult[]): LoadResult {
+  const sum = (f: (r: LoadResult) => number) => rounds.reduce((s, r) => s + f(r), 0);
+  const mean = (f: (r: LoadResult) => number) => sum(f) / rounds.length;
+  return {
+    clientCpu: mean((r) => r.clientCpu ?? 0),
+    calls: sum((r) => r.calls),
+    errors: sum((r) => r.errors),
+    seconds: sum((r) => r.seconds),
+    qps: sum((r) => r.calls) / sum((r) => r.seconds),
+    p50: mean((r) => r.p50),
+    p95: mean((r) => r.p95),
+    p99: mean((r) => r.p99),
   };
 }

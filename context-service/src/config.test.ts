@@ -14,6 +14,11 @@ describe('context config', () => {
     expect(c.primaryUrl).toBeUndefined();
     expect(c.maxReplicaLagMs).toBe(5000);
     expect(c.server.auth).toEqual({ mode: 'disabled' });
+    expect(c.embedder).toEqual({ kind: 'hash' });
+    expect(c.cacheTtlMs).toBe(30_000);
+    expect(c.exactScanMaxRows).toBe(2000);
+    expect(c.defaultEfSearch).toBe(100);
+    expect(c.replicaRetryMs).toBe(1000);
   });
 
   it('reads overrides', () => {
@@ -35,6 +40,10 @@ describe('context config', () => {
     expect(() => loadConfig({ ...base, CONTEXT_GRPC_PORT: 'x' })).toThrow(/^CONTEXT_GRPC_PORT: /);
     expect(() => loadConfig({ ...base, CONTEXT_POOL_MAX: '0' })).toThrow(/^CONTEXT_POOL_MAX: /);
     expect(() => loadConfig({ ...base, LOG_LEVEL: 'chatty' })).toThrow(/^LOG_LEVEL: /);
+    expect(() => loadConfig({ ...base, CONTEXT_HNSW_EF_SEARCH: '5' })).toThrow(
+      /^CONTEXT_HNSW_EF_SEARCH: /,
+    );
+    expect(() => loadConfig({ ...base, EMBEDDER: 'word2vec' })).toThrow(/^EMBEDDER: /);
     expect(() => loadConfig({ ...base, TLS_CERT_FILE: '/x.pem' })).toThrow(/^TLS_KEY_FILE: /);
   });
 });

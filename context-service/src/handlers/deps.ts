@@ -18,7 +18,7 @@ export interface HandlerDeps {
   log: Logger;
   /** Aggregate answers (environment context, success rates, patterns), with their ReadInfo. */
   aggregates: TtlCache<Routed<unknown>>;
-  /** Small, slowly changing figures (table sizes for plan choice). */
+  /** Small, slowly changing figures (table size, filtered row estimates for plan choice). */
   stats: TtlCache<number>;
 }
 

@@ -28,7 +28,7 @@ export interface ContextDeps {
   embedder?: Embedder;
 }
 
-/** Table sizes for plan choice change slowly; re-read them at most this often. */
+/** Table size and filtered row estimates for plan choice change slowly; re-read them at most this often. */
 const STATS_TTL_MS = 10_000;
 
 /**
@@ -54,7 +54,7 @@ export function createContextHandlers(
       ttlMs: config.cacheTtlMs,
       maxEntries: config.cacheMaxEntries,
     }),
-    stats: new TtlCache<number>({ ttlMs: STATS_TTL_MS, maxEntries: 16 }),
+    stats: new TtlCache<number>({ ttlMs: STATS_TTL_MS, maxEntries: 1000 }),
   };
   return {
     searchSimilarIncidents: createSearchSimilarHandler(d),

@@ -62,22 +62,22 @@ function queryOf(req: SearchSimilarIncidentsRequest): Query {
 export function createSearchSimilarHandler(deps: HandlerDeps) {
   const { config } = deps;
 
-  const estimate = async (client: PoolClient, filter: IncidentFilterSql, embedder: string) => {
-    const total = (await deps.stats.get('incident_rows', () => getTotalIncidentRows(client))).value;
+  // The row estimate only picks a plan, and filtered counts change slowly: it is cached per
+  // (embedder, filter) like the table size, so a repeated filter costs no planning query.
+  const estimateRows = async (client: PoolClient, filter: IncidentFilterSql, embedder: string) => {
     const planned = await getPlannedRows(client, filter, embedder);
     if (config.exactScanMaxRows === 0 || planned > COUNT_BAND * config.exactScanMaxRows) {
-      return { rows: planned, total };
+      return planned;
     }
-    const counted = await countFilteredRowsUpTo(
-      client,
-      filter,
-      embedder,
-      config.exactScanMaxRows + 1,
-    );
-    return {
-      rows: counted > config.exactScanMaxRows ? Math.max(planned, counted) : counted,
-      total,
-    };
+    const cap = config.exactScanMaxRows + 1;
+    const counted = await countFilteredRowsUpTo(client, filter, embedder, cap);
+    return counted > config.exactScanMaxRows ? Math.max(planned, counted) : counted;
+  };
+  const estimate = async (client: PoolClient, filter: IncidentFilterSql, embedder: string) => {
+    const total = (await deps.stats.get('incident_rows', () => getTotalIncidentRows(client))).value;
+    const key = JSON.stringify(['rows', embedder, filter]);
+    const rows = (await deps.stats.get(key, () => estimateRows(client, filter, embedder))).value;
+    return { rows, total };
   };
 
   return async function searchSimilarIncidents(

@@ -166,7 +166,7 @@ describe('SearchSimilarIncidents', () => {
     );
     expect(byText.results[0]!.incident!.id).toBe(hashIds[0]);
     expect(byText.results[0]!.incident!.embedder).toBe('hash-v1');
-    expect(byText.results[0]!.similarity).toBeGreaterThan(0.8);
+    expect(byText.results[0]!.similarity).toBeGreaterThan(0.7);
   });
 
   it('refuses to compare vectors of different embedders, and unknown incidents', async () => {
