@@ -172,7 +172,10 @@ describe('Scaler events', () => {
       let n = 0;
       const want = 5 + Math.floor(Math.random() * 20);
       try {
-        for await (const r of c.watchEvents({ afterEventId: cursor }, { signal: abort.signal })) {
+        for await (const r of c.watchEvents(
+          { appName: name, afterEventId: cursor },
+          { signal: abort.signal },
+        )) {
           delivered.push(r.event!.id);
           cursor = r.event!.id;
           if (++n >= want) break;
@@ -185,9 +188,12 @@ describe('Scaler events', () => {
     await Promise.all(writers);
     // Drain what was written after the last reconnect.
     const abort = new AbortController();
-    const last = (await c.listEvents({ pageSize: 1 })).events[0]!.id;
+    const last = (await c.listEvents({ appName: name, pageSize: 1 })).events[0]!.id;
     if (cursor < last) {
-      for await (const r of c.watchEvents({ afterEventId: cursor }, { signal: abort.signal })) {
+      for await (const r of c.watchEvents(
+        { appName: name, afterEventId: cursor },
+        { signal: abort.signal },
+      )) {
         delivered.push(r.event!.id);
         if (r.event!.id >= last) break;
       }
@@ -195,8 +201,8 @@ describe('Scaler events', () => {
     const expected = (
       await queryOnce<{ id: string }>(
         db.ownerUrl,
-        'SELECT e.id::text AS id FROM events e WHERE e.id > $1 AND e.id <= $2 ORDER BY e.id',
-        [startId.toString(), last.toString()],
+        'SELECT e.id::text AS id FROM events e WHERE e.app_name = $3 AND e.id > $1 AND e.id <= $2 ORDER BY e.id',
+        [startId.toString(), last.toString(), name],
       )
     ).rows.map((r) => BigInt(r.id));
     expect(written).toBeGreaterThan(50);
