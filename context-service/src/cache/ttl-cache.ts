@@ -1,3 +1,8 @@
+import { recordCacheLookup } from '@autoserve/runtime';
+
+// /metrics label: the service's one cache holds aggregate answers.
+const CACHE_NAME = 'aggregates';
+
 /** Whether an answer came from the cache, and how old it is. */
 export interface Cached<T> {
   value: T;
@@ -41,13 +46,16 @@ export class TtlCache<T> {
     const existing = this.entries.get(key);
     if (existing) {
       if (existing.storedAt === undefined) {
+        recordCacheLookup(CACHE_NAME, true);
         return { value: await existing.promise, hit: true, ageMs: 0 };
       }
       if (t - existing.storedAt < this.options.ttlMs) {
+        recordCacheLookup(CACHE_NAME, true);
         return { value: await existing.promise, hit: true, ageMs: t - existing.storedAt };
       }
       this.entries.delete(key);
     }
+    recordCacheLookup(CACHE_NAME, false);
     const entry: Entry<T> = { promise: load(), storedAt: undefined };
     this.entries.set(key, entry);
     this.evict();

@@ -1,4 +1,4 @@
-import type { PoolClient } from '@autoserve/runtime';
+import { type PoolClient, recordReplicaLag } from '@autoserve/runtime';
 
 /** Replay state of a standby, measured at the start of a read transaction. */
 export interface ReplicaState {
@@ -27,5 +27,6 @@ SELECT pg_is_in_recovery() AS in_recovery,
 export async function getReplicaState(client: PoolClient): Promise<ReplicaState> {
   const r = await client.query<{ in_recovery: boolean; lag_ms: number | null }>(LAG_SQL);
   const row = r.rows[0]!;
+  if (row.in_recovery && row.lag_ms !== null) recordReplicaLag(row.lag_ms / 1000);
   return { inRecovery: row.in_recovery, lagMs: row.lag_ms ?? undefined };
 }

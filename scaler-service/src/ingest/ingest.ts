@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { scaler } from '@autoserve/proto';
-import { type Deadline, type Pool, statementTimeoutMs } from '@autoserve/runtime';
+import { type Deadline, type Pool, recordIngest, statementTimeoutMs } from '@autoserve/runtime';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Logger } from 'pino';
 import { listAppNames } from '../queries/apps.js';
@@ -96,6 +96,7 @@ export function createMetricsIngest(options: IngestOptions): MetricsIngest {
       } finally {
         release();
       }
+      recordIngest(samples.length, 'copy');
       return samples.length;
     },
   };
