@@ -13,6 +13,7 @@ import type { ScalerConfig } from './config.js';
 import { type ControlLoop, startControlLoop } from './control/loop.js';
 import { createEventHub } from './events/hub.js';
 import { createScalerHandlers } from './handlers/index.js';
+import { RAW_INPUT_METHODS } from './handlers/metrics.js';
 import { createMetricsIngest } from './ingest/ingest.js';
 import { scheduleSuccessRatesRefresh } from './remediation/success-rates.js';
 import { scheduleRetention } from './retention/retention.js';
@@ -73,7 +74,14 @@ export async function startScalerService(
   return serve({
     config: config.server,
     log,
-    services: [{ service: ScalerService, impl: handlers, writeMethods: SCALER_WRITE_METHODS }],
+    services: [
+      {
+        service: ScalerService,
+        impl: handlers,
+        writeMethods: SCALER_WRITE_METHODS,
+        rawInput: RAW_INPUT_METHODS,
+      },
+    ],
     probe: async () => {
       await db.query('SELECT 1');
     },

@@ -13,27 +13,40 @@ import { requestsOf } from './stream-input.js';
  * buffered without bound.
  */
 export function createMetricsIngestHandlers({ ingest }: Pick<WriteSideDeps, 'ingest'>) {
+  // Requests arrive as raw bytes when the service registers these methods as
+  // rawInput (the hand-written decoder path), else as decoded messages.
+  const one = async (req: { samples: scaler.MetricSample[] } | Buffer, ctx: HandlerContext) =>
+    Buffer.isBuffer(req)
+      ? (await ingest.ingestWire(req, 1, ctx, ctx.signal)).count
+      : ingest.ingest(req.samples, ctx, ctx.signal);
   return {
-    async ingestMetrics(req: scaler.IngestMetricsRequest, ctx: HandlerContext) {
-      const n = await ingest.ingest(req.samples, ctx, ctx.signal);
-      return { samplesCommitted: BigInt(n) };
+    async ingestMetrics(req: scaler.IngestMetricsRequest | Buffer, ctx: HandlerContext) {
+      return { samplesCommitted: BigInt(await one(req, ctx)) };
     },
 
-    async streamMetrics(requests: AsyncIterable<scaler.StreamMetricsRequest>, ctx: HandlerContext) {
+    async streamMetrics(
+      requests: AsyncIterable<scaler.StreamMetricsRequest | Buffer>,
+      ctx: HandlerContext,
+    ) {
       let batches = 0n;
       let samples = 0n;
       for await (const req of requests) {
-        samples += BigInt(await ingest.ingest(req.samples, ctx, ctx.signal));
+        samples += BigInt(await one(req, ctx));
         batches++;
       }
       return { batchesCommitted: batches, samplesCommitted: samples };
     },
 
     async *streamMetricsAcked(
-      requests: AsyncIterable<scaler.StreamMetricsAckedRequest>,
+      requests: AsyncIterable<scaler.StreamMetricsAckedRequest | Buffer>,
       ctx: HandlerContext,
     ) {
       for await (const req of requestsOf(requests)) {
+        if (Buffer.isBuffer(req)) {
+          const r = await ingest.ingestWire(req, 2, ctx, ctx.signal);
+          yield { sequence: BigInt(r.sequence), samplesCommitted: BigInt(r.count) };
+          continue;
+        }
         if (req.sequence < 0n) throw invalidArgument('sequence', 'must be >= 0');
         const n = await ingest.ingest(req.samples, ctx, ctx.signal);
         yield { sequence: req.sequence, samplesCommitted: BigInt(n) };
@@ -41,3 +54,10 @@ export function createMetricsIngestHandlers({ ingest }: Pick<WriteSideDeps, 'ing
     },
   };
 }
+
+/** Ingest RPCs served from raw request bytes (see the adapter's rawInput). */
+export const RAW_INPUT_METHODS: ReadonlySet<string> = new Set([
+  'IngestMetrics',
+  'StreamMetrics',
+  'StreamMetricsAcked',
+]);

@@ -5,18 +5,30 @@ import { from as copyFrom } from 'pg-copy-streams';
 import type { Logger } from 'pino';
 import { listAppNames } from '../queries/apps.js';
 import { AppNameCache } from './app-cache.js';
+import { type EncodedBatch, Interner, unknownApp } from './batch-encoder.js';
 import { METRICS_COPY_SQL } from './copy-encoder.js';
-import { appNamesOf, encodeBatch, Interner } from './encode-batch.js';
+import { encodeMessages } from './encode-batch.js';
 import { Semaphore } from './semaphore.js';
+import { encodeWire } from './wire.js';
 
 /** Stores validated sample batches; each call returns after its batch committed. */
 export interface MetricsIngest {
-  /** Validates, then COPYs and commits one batch; returns the samples committed. */
+  /** Validates, then COPYs and commits one batch of decoded samples; returns the count. */
   ingest(
     samples: readonly scaler.MetricSample[],
     deadline: Deadline,
     signal?: AbortSignal,
   ): Promise<number>;
+  /**
+   * The same for a raw request body (samples in field `samplesField`; field 1
+   * is the sequence when that is 2). Returns the count and the sequence.
+   */
+  ingestWire(
+    body: Buffer,
+    samplesField: 1 | 2,
+    deadline: Deadline,
+    signal?: AbortSignal,
+  ): Promise<{ count: number; sequence: number }>;
   readonly apps: AppNameCache;
   readonly copySlots: Semaphore;
 }
@@ -75,29 +87,60 @@ export function createMetricsIngest(options: IngestOptions): MetricsIngest {
     }
   };
 
+  /**
+   * Settles a batch after its encoding pass: apps not in the cache are
+   * confirmed with one reload, and the error reported is the lowest-index
+   * one (an unknown app or an invalid field), as if checked in order.
+   */
+  const settle = async (r: EncodedBatch): Promise<Buffer> => {
+    let unknown: { index: number; app: string } | undefined;
+    for (const [app, index] of [...r.suspects].sort((a, b) => a[1] - b[1])) {
+      if (r.error && index > r.error.index) break;
+      if (!(await apps.has(app))) {
+        unknown = { index, app };
+        break;
+      }
+    }
+    if (unknown && (!r.error || unknown.index < r.error.index))
+      throw unknownApp(unknown.index, unknown.app);
+    if (r.error) throw r.error.err;
+    return r.payload!;
+  };
+
+  const commit = async (
+    payload: Buffer,
+    count: number,
+    deadline: Deadline,
+    signal?: AbortSignal,
+  ) => {
+    const release = await copySlots.acquire(signal);
+    try {
+      await copy(payload, deadline);
+    } finally {
+      release();
+    }
+    recordIngest(count, 'copy');
+  };
+
+  const rules = () => ({
+    nowMs: now(),
+    maxAgeMs: options.maxAgeMs,
+    isKnownApp: (n: string) => apps.hasCached(n),
+  });
+
   return {
     apps,
     copySlots,
     async ingest(samples, deadline, signal) {
-      // Decide once per batch which of its apps exist, so the answer cannot change
-      // (cache expiry) halfway through encoding it.
-      const known = new Set<string>();
-      for (const name of appNamesOf(samples)) {
-        if (name !== '' && (apps.hasCached(name) || (await apps.has(name)))) known.add(name);
-      }
-      const payload = encodeBatch(
-        samples,
-        { nowMs: now(), maxAgeMs: options.maxAgeMs, isKnownApp: (n) => known.has(n) },
-        interner,
-      );
-      const release = await copySlots.acquire(signal);
-      try {
-        await copy(payload, deadline);
-      } finally {
-        release();
-      }
-      recordIngest(samples.length, 'copy');
+      const payload = await settle(encodeMessages(samples, rules(), interner));
+      await commit(payload, samples.length, deadline, signal);
       return samples.length;
+    },
+    async ingestWire(body, samplesField, deadline, signal) {
+      const r = encodeWire(body, rules(), interner, samplesField);
+      const payload = await settle(r);
+      await commit(payload, r.count, deadline, signal);
+      return { count: r.count, sequence: r.sequence };
     },
   };
 }
