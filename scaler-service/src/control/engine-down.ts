@@ -2,26 +2,41 @@ import { withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import { transitionApp } from '../queries/app-status.js';
 import { listAppsByStatus } from '../queries/apps.js';
+import { insertEvent } from '../queries/events.js';
 import { RuntimeError } from '../runtime/types.js';
 
 /**
  * The runtime stopped answering: every app that should run goes to error
  * with an event naming the cause (once per outage; the loop keeps trying and
- * the reconciler brings the apps back when the engine answers again).
+ * the reconciler brings the apps back when the engine answers again). An app
+ * already in error (its containers died first) gets the event too, so the
+ * history names the outage rather than only the crashes it caused.
  */
 export async function markEngineDown(db: pg.Pool, err: unknown): Promise<void> {
   const cause =
     err instanceof RuntimeError
       ? err.message
       : `runtime unavailable: ${(err as Error)?.message ?? err}`;
-  const apps = await listAppsByStatus(db, ['starting', 'running', 'updating']);
+  const apps = await listAppsByStatus(db, ['starting', 'running', 'updating', 'error']);
   for (const app of apps) {
-    await withTx(db, {}, (tx) =>
-      transitionApp(tx, app.name, 'error', {
-        source: 'reconciler',
-        message: `app ${app.name}: ${app.status} -> error: ${cause}`,
-        details: { failure: 'engine_down', cause },
-      }),
-    ).catch(() => {});
+    await withTx(db, {}, async (tx) => {
+      const details = { failure: 'engine_down', cause };
+      if (app.status === 'error') {
+        await insertEvent(tx, {
+          type: 'error',
+          appName: app.name,
+          message: `app ${app.name}: ${cause}`,
+          details,
+          severity: 'error',
+          source: 'reconciler',
+        });
+      } else {
+        await transitionApp(tx, app.name, 'error', {
+          source: 'reconciler',
+          message: `app ${app.name}: ${app.status} -> error: ${cause}`,
+          details,
+        });
+      }
+    }).catch(() => {});
   }
 }

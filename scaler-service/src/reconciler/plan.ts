@@ -114,13 +114,12 @@ export function planApp(input: PlanInput): Step[] {
 
   const excess = live.length + adopted - desired;
   if (excess > 0) {
-    // Unhealthy ones were replaced above; then not ready first, then newest.
+    // Unhealthy ones were replaced above; then not ready first, then newest (ids follow insertion).
     const real = [...live];
     real.sort(
       (a, b) =>
         Number(a.health_status === 'healthy') - Number(b.health_status === 'healthy') ||
-        b.created_at.getTime() - a.created_at.getTime() ||
-        b.replica_index - a.replica_index,
+        b.id - a.id,
     );
     for (const row of real.slice(0, excess)) {
       if (row.health_status === 'healthy') steps.push({ kind: 'drain', row });

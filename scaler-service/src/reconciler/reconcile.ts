@@ -82,9 +82,12 @@ export function createReconciler(deps: ReconcileDeps) {
               'container removed',
             );
             break;
-          case 'crashed':
-            failure = (await handleCrash(deps, step.row, step.container)) ?? failure;
+          case 'crashed': {
+            const f = await handleCrash(deps, step.row, step.container);
+            if (f) failure = f;
+            else await deps.onReplace?.(app, step.row, 'InstanceCrashed');
             break;
+          }
           case 'replace-unhealthy':
             await stopInstance(
               deps,
@@ -92,6 +95,7 @@ export function createReconciler(deps: ReconcileDeps) {
               step.container,
               'failed its health checks: replaced',
             );
+            await deps.onReplace?.(app, step.row, 'InstanceUnhealthy');
             break;
           case 'drop-row':
             await withTx(deps.db, {}, (tx) => deleteInstance(tx, step.row.id));
