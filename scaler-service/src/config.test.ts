@@ -26,4 +26,41 @@ describe('scaler config', () => {
       /^AUTH_TOKENS: /,
     );
   });
+
+  it('reads the write-side knobs with their defaults and bounds', () => {
+    const c = loadConfig(base);
+    expect(c.copyConcurrency).toBe(10);
+    expect(c.appCacheTtlMs).toBe(5000);
+    expect(c.eventsPollMs).toBe(1000);
+    expect(c.embedder).toEqual({ kind: 'hash' });
+    expect(c.retention).toEqual({
+      metricsMaxAgeMs: 30 * 86_400_000,
+      eventsMaxAgeMs: 90 * 86_400_000,
+      idempotencyKeyTtlMs: 86_400_000,
+      intervalMs: 3_600_000,
+      batchRows: 5000,
+      batchPauseMs: 50,
+    });
+    expect(c.successRatesRefreshMs).toBe(300_000);
+    const d = loadConfig({
+      ...base,
+      SCALER_POOL_MAX: '4',
+      METRICS_RETENTION_DAYS: '7',
+      RETENTION_INTERVAL: '0',
+      SUCCESS_RATES_REFRESH_INTERVAL: '30s',
+    });
+    expect(d.copyConcurrency).toBe(2);
+    expect(d.retention.metricsMaxAgeMs).toBe(7 * 86_400_000);
+    expect(d.retention.intervalMs).toBe(0);
+    expect(d.successRatesRefreshMs).toBe(30_000);
+    expect(() => loadConfig({ ...base, SCALER_COPY_CONCURRENCY: '50' })).toThrow(
+      /^SCALER_COPY_CONCURRENCY: /,
+    );
+    expect(() => loadConfig({ ...base, METRICS_RETENTION_DAYS: '0' })).toThrow(
+      /^METRICS_RETENTION_DAYS: /,
+    );
+    expect(() => loadConfig({ ...base, SCALER_EVENTS_POLL_INTERVAL: 'soon' })).toThrow(
+      /^SCALER_EVENTS_POLL_INTERVAL: /,
+    );
+  });
 });
