@@ -7,7 +7,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { REPO } from '../../support/cluster.js';
 import { createTestDatabase, dropTestDatabase, type TestDb } from '../../support/database.js';
-import { eventually } from '../../support/services.js';
+import { eventually, TOKENS } from '../../support/services.js';
 import { runAutoscaleScenario } from './autoscale-scenario.js';
 import {
   controlEnv,
@@ -35,13 +35,14 @@ const env = () => controlEnv({ owner, dockerHost, ports: [31200, 31399] });
 
 async function rows(app: string) {
   const r = await pool.query(
-    `SELECT id, container_id, status, health_status, draining_since, last_error, ready_at
+    `SELECT id, container_id, port, status, health_status, draining_since, last_error, ready_at
        FROM instances WHERE app_name = $1 ORDER BY replica_index`,
     [app],
   );
   return r.rows as {
     id: number;
     container_id: string;
+    port: number;
     status: string;
     health_status: string;
     draining_since: Date | null;
@@ -102,6 +103,27 @@ describe('reconciler with the docker runtime', () => {
     const health = await events('svc', 'health');
     expect(health.some((e) => e.details.to === 'healthy')).toBe(true);
     await expectNoOrphans();
+  });
+
+  it('renders an nginx upstream block from WatchEndpoints', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [
+        `${REPO}/node_modules/tsx/dist/cli.mjs`,
+        `${REPO}/scripts/nginx-upstream.ts`,
+        '--app',
+        'svc',
+        '--url',
+        `http://127.0.0.1:${svc.port}`,
+        '--token',
+        TOKENS.read,
+        '--once',
+      ],
+      { timeout: 30_000 },
+    );
+    const ports = (await rows('svc')).map((r) => r.port);
+    expect(stdout).toContain('upstream autoserve_svc {');
+    for (const port of ports) expect(stdout).toContain(`server 127.0.0.1:${port};`);
   });
 
   it('scale-in drains first: out of the endpoint set, SIGTERM after the drain period, then removed', async () => {
