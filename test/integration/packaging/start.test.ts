@@ -61,9 +61,11 @@ function startStack(name: string) {
   return { child, ready, output: () => output, stateFile };
 }
 
-function childPids(pid: number): number[] {
+/** The service processes (node <service>/dist/main.js) the starter runs. */
+function servicePids(pid: number): number[] {
+  let pids: number[];
   try {
-    return execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
+    pids = execFileSync('pgrep', ['-P', String(pid)], { encoding: 'utf8' })
       .trim()
       .split('\n')
       .filter(Boolean)
@@ -71,6 +73,13 @@ function childPids(pid: number): number[] {
   } catch {
     return [];
   }
+  return pids.filter((p) => {
+    try {
+      return readFileSync(`/proc/${p}/cmdline`, 'utf8').includes('-service/dist/main.js');
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** Alive and not a zombie (this sandbox's init reaps late). */
@@ -129,7 +138,7 @@ describe('npm start', () => {
     const metrics = await (await fetch(state.context.metricsUrl!)).text();
     expect(metrics).toMatch(/grpc_server_handled_total\{[^}]*grpc_method="ListRemediationHistory"/);
 
-    const services = childPids(stack.child.pid!);
+    const services = servicePids(stack.child.pid!);
     expect(services).toHaveLength(2);
     const stopAt = Date.now();
     stack.child.kill('SIGTERM');
@@ -145,7 +154,7 @@ describe('npm start', () => {
   it('leaves no service behind when the starter itself is killed', async () => {
     const stack = startStack('killed');
     await stack.ready(90_000);
-    const services = childPids(stack.child.pid!);
+    const services = servicePids(stack.child.pid!);
     expect(services).toHaveLength(2);
     stack.child.kill('SIGKILL');
     await exited(stack.child, 5000);
