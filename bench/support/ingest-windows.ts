@@ -7,11 +7,30 @@ import { percentile } from './ingest-setup.js';
 import { progress } from './progress.js';
 
 const TYPES = ['cpu_percent', 'memory_percent', 'rps', 'latency_p95'];
+/** Seconds of the newest data, written by seedRecent(). */
+const RECENT_S = 600;
+/** Samples may be up to 5 minutes ahead (clock skew); the recent seed uses that so the
+ * measured windows stay full for the few minutes the latency runs take. */
+const AHEAD_S = 300;
+
+async function seedRecent(c: pg.Client, apps: string[]): Promise<void> {
+  await c.query(
+    `INSERT INTO metrics (app_name, instance_id, metric_type, timestamp, value, unit, aggregation_level)
+     SELECT a, 1 + ((g + ${AHEAD_S}) % 10), t, now() - make_interval(secs => g), ((g + ${AHEAD_S}) * 7919 % 1000) / 10.0, '%', 'instance'
+       FROM generate_series($3::int, $4::int) AS g
+      CROSS JOIN unnest($1::text[]) AS a
+      CROSS JOIN unnest($2::text[]) AS t`,
+    [apps, TYPES, -AHEAD_S, RECENT_S - 1],
+  );
+}
 
 /**
  * Seeds `rows` metrics rows: every app x 4 types, one sample per second per
  * series going back in time from now (time-major, so apps interleave as in
- * real ingest), into daily partitions created for the days covered.
+ * real ingest), into daily partitions created for the days covered. The
+ * newest 15 minutes are written last by seedRecent(), right before the
+ * latency runs, so the measured windows hold data (a bulk seed takes
+ * minutes, which would leave "the last 60 s" empty).
  */
 export async function seedRows(ownerUrl: string, apps: string[], rows: number) {
   const c = new pg.Client({ connectionString: ownerUrl });
@@ -33,9 +52,12 @@ export async function seedRows(ownerUrl: string, apps: string[], rows: number) {
   );
   const chunks = 20;
   const step = Math.ceil(perSeries / chunks);
-  const bar = progress('seed metrics (generate_series)', perSeries * apps.length * TYPES.length);
+  const bar = progress(
+    'seed metrics (generate_series)',
+    (perSeries - RECENT_S) * apps.length * TYPES.length,
+  );
   const t0 = performance.now();
-  for (let s = 0; s < perSeries; s += step) {
+  for (let s = RECENT_S; s < perSeries; s += step) {
     const hi = Math.min(perSeries, s + step) - 1;
     await c.query(
       `INSERT INTO metrics (app_name, instance_id, metric_type, timestamp, value, unit, aggregation_level)
@@ -50,7 +72,10 @@ export async function seedRows(ownerUrl: string, apps: string[], rows: number) {
   bar.done();
   await c.query('ANALYZE metrics');
   const seconds = Math.round((performance.now() - t0) / 100) / 10;
-  const n = Number((await c.query('SELECT count(*) AS n FROM metrics')).rows[0].n);
+  // The recent rows are counted in: seedRecent() writes them before measuring.
+  const n =
+    Number((await c.query('SELECT count(*) AS n FROM metrics')).rows[0].n) +
+    (RECENT_S + AHEAD_S) * apps.length * TYPES.length;
   await c.end();
   return { rows: n, seconds };
 }
@@ -89,6 +114,7 @@ export async function windowLatency(
 ) {
   const c = new pg.Client({ connectionString: ownerUrl });
   await c.connect();
+  await seedRecent(c, apps);
   const app = (i: number) => apps[(i * 7) % apps.length]!;
   const all = [...metricTypeCodec.values];
   const sql = (windowS: number) => (i: number) =>
