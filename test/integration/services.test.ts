@@ -1,7 +1,10 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { ContextService, ScalerService } from '@autoserve/proto';
 import { createPool, mapDbError, type RunningService, withTx } from '@autoserve/runtime';
 import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { REPO } from '../support/cluster.js';
 import { rawClients } from '../support/raw-grpc.js';
 import { startContext, startScaler, TOKENS } from '../support/services.js';
 
@@ -56,6 +59,21 @@ describe('both services serve gRPC', () => {
       } finally {
         c.close();
       }
+    }
+  });
+
+  it('resolve health through reflection for buf curl (a Go client with a strict descriptor resolver)', async () => {
+    const buf = `${REPO}/node_modules/.bin/buf`;
+    const base = ['curl', '--protocol', 'grpc', '--http2-prior-knowledge'];
+    for (const svc of [scaler, context]) {
+      const url = `http://127.0.0.1:${svc.port}`;
+      const { stdout } = await promisify(execFile)(buf, [
+        ...base,
+        `${url}/grpc.health.v1.Health/Check`,
+      ]);
+      expect(JSON.parse(stdout)).toEqual({ status: 'SERVING' });
+      const methods = await promisify(execFile)(buf, [...base, '--list-methods', url]);
+      expect(methods.stdout).toContain('grpc.health.v1.Health/Watch');
     }
   });
 

@@ -4,6 +4,7 @@ import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import type * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
+import { normalizeShippedDescriptor } from './descriptor-fix.js';
 
 const require = createRequire(import.meta.url);
 
@@ -38,7 +39,7 @@ function shippedProtoDescriptors(): Buffer[] {
   const out: Buffer[] = [];
   for (const entry of Object.values(definition)) {
     const protos = (entry as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos;
-    if (Array.isArray(protos)) out.push(...protos);
+    if (Array.isArray(protos)) out.push(...protos.map(normalizeShippedDescriptor));
   }
   return out;
 }
