@@ -22,7 +22,7 @@ export function banner(stack: Stack, seconds: number, color: boolean): string {
     b('Try:'),
     `  ${BUF} --list-services ${context.url}`,
     `  ${BUF} --list-methods ${scaler.url}`,
-    `  ${BUF} --schema node_modules/grpc-health-check/proto/health/v1/health.proto -d '{}' ${scaler.url}/grpc.health.v1.Health/Check`,
+    `  ${BUF} ${scaler.url}/grpc.health.v1.Health/Check`,
     `  ${BUF} ${auth} -d '{}' ${scaler.url}/autoserve.scaler.v1.ScalerService/ListApps`,
     `  ${BUF} --schema proto/protos ${auth} -d '{"namespace":"demo"}' ${context.url}/autoserve.context.v1.ContextService/ListRemediationHistory`,
     '',
