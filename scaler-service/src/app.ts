@@ -50,8 +50,16 @@ export async function startScalerService(
     query: (sql) => db.query(sql),
   });
   await events.start();
+  // COPY connections apart from the RPC pool: ingest cannot starve other RPCs, and their
+  // session settings (statement timeout) concern ingest only.
+  const copyDb = await createPool({
+    url: config.databaseUrl,
+    max: config.copyConcurrency,
+    applicationName: 'autoserve-scaler-ingest',
+  });
   const ingest = createMetricsIngest({
     db,
+    copyDb,
     log,
     maxConcurrentCopies: config.copyConcurrency,
     maxAgeMs: config.retention.metricsMaxAgeMs,
@@ -91,6 +99,7 @@ export async function startScalerService(
       stopRetention();
       stopRefresh();
       await events.stop();
+      await copyDb.end();
       await db.end();
     },
   });

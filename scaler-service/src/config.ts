@@ -20,7 +20,7 @@ export interface ScalerConfig {
   migrationsUrl: string | undefined;
   /** Connections in the pool. */
   poolMax: number;
-  /** Concurrent metric COPYs (default: half the pool, at least 1). */
+  /** Concurrent metric COPYs = size of the dedicated COPY pool (default: half the RPC pool). */
   copyConcurrency: number;
   /** How long the ingest path trusts its set of app names. */
   appCacheTtlMs: number;

@@ -1,6 +1,12 @@
 import { once } from 'node:events';
 import type { scaler } from '@autoserve/proto';
-import { type Deadline, type Pool, recordIngest, statementTimeoutMs } from '@autoserve/runtime';
+import {
+  type Deadline,
+  type Pool,
+  type PoolClient,
+  recordIngest,
+  statementTimeoutMs,
+} from '@autoserve/runtime';
 import { from as copyFrom } from 'pg-copy-streams';
 import type { Logger } from 'pino';
 import { listAppNames } from '../queries/apps.js';
@@ -35,6 +41,8 @@ export interface MetricsIngest {
 
 export interface IngestOptions {
   db: Pool;
+  /** Connections used only for COPY (sized maxConcurrentCopies); session settings stay here. */
+  copyDb: Pool;
   log: Logger;
   /** Concurrent COPYs (a share of the pool, so other RPCs keep connections). */
   maxConcurrentCopies: number;
@@ -46,40 +54,44 @@ export interface IngestOptions {
 }
 
 export function createMetricsIngest(options: IngestOptions): MetricsIngest {
-  const { db } = options;
+  const { db, copyDb } = options;
   const now = options.now ?? Date.now;
   const apps = new AppNameCache(() => listAppNames(db), options.appCacheTtlMs, now);
   const interner = new Interner();
   const copySlots = new Semaphore(options.maxConcurrentCopies);
 
+  /** statement_timeout last set on each COPY connection (session level, see below). */
+  const timeoutOf = new WeakMap<PoolClient, number>();
+
   /**
-   * One transaction per batch: BEGIN, statement timeout from the call's
-   * deadline, COPY, COMMIT. Resolves only after COMMIT returned, so an acked
-   * batch is durable (synchronous_commit). The client gets its own error
-   * listener while checked out: a connection lost mid-COPY (server crash) must
-   * fail this batch, not crash the process.
+   * One COPY per batch, in its own implicit transaction: Postgres commits it
+   * before it answers CommandComplete, so the batch is durable
+   * (synchronous_commit) when this resolves, and nothing of it is stored when
+   * it fails. The COPY connections are a dedicated pool, so the statement
+   * timeout (from the call's deadline) can be a session setting, sent only
+   * when it changes: one round trip per batch instead of BEGIN / SET / COPY /
+   * COMMIT. The client gets its own error listener while checked out: a
+   * connection lost mid-COPY (server crash) must fail this batch, not crash
+   * the process.
    */
   const copy = async (payload: Buffer, deadline: Deadline) => {
-    const client = await db.connect();
+    const client = await copyDb.connect();
     const onError = (err: unknown) => options.log.warn({ err }, 'ingest connection error');
     client.on('error', onError);
     let broken = false;
     try {
-      await client.query('BEGIN');
-      await client.query("SELECT set_config('statement_timeout', $1, true)", [
-        String(statementTimeoutMs(deadline)),
-      ]);
+      // Rounded up to 100 ms so a steady stream does not re-send it every batch.
+      const timeout = Math.ceil(statementTimeoutMs(deadline) / 100) * 100;
+      if (timeoutOf.get(client) !== timeout) {
+        await client.query("SELECT set_config('statement_timeout', $1, false)", [String(timeout)]);
+        timeoutOf.set(client, timeout);
+      }
       const stream = client.query(copyFrom(METRICS_COPY_SQL));
       const done = once(stream, 'finish');
       stream.end(payload);
       await done;
-      await client.query('COMMIT');
     } catch (err) {
-      try {
-        await client.query('ROLLBACK');
-      } catch {
-        broken = true;
-      }
+      broken = true;
       throw err;
     } finally {
       client.removeListener('error', onError);
