@@ -78,8 +78,16 @@ describe('Scaler events', () => {
       Code.InvalidArgument,
       /^page_token:/,
     );
-    await expectCode(c.listEvents({ types: [99 as common.EventType] }), Code.InvalidArgument, /^types\[0\]/);
-    await expectCode(c.listEvents({ minSeverity: 9 as common.Severity }), Code.InvalidArgument, /^min_severity/);
+    await expectCode(
+      c.listEvents({ types: [99 as common.EventType] }),
+      Code.InvalidArgument,
+      /^types\[0\]/,
+    );
+    await expectCode(
+      c.listEvents({ minSeverity: 9 as common.Severity }),
+      Code.InvalidArgument,
+      /^min_severity/,
+    );
     await expectCode(c.listEvents({ pageSize: 1001 }), Code.InvalidArgument, /^page_size/);
     await expectCode(
       c.listEvents({ since: { seconds: 100n }, until: { seconds: 50n } }),
