@@ -90,6 +90,7 @@ export async function startScalerService(
         rawInput: RAW_INPUT_METHODS,
       },
     ],
+    pools: { primary: db, copy: copyDb },
     probe: async () => {
       await db.query('SELECT 1');
     },

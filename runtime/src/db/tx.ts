@@ -39,6 +39,14 @@ export async function withTx<T>(
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
+  // The pool stops listening for a client's socket errors while it is
+  // checked out; without a listener a Postgres crash mid-query is an
+  // unhandled 'error' event that takes the whole process down. The query
+  // itself still rejects, so the error reaches the caller.
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
   try {
     await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
     // All settings in one round trip: under CPU contention every extra round
@@ -63,6 +71,7 @@ export async function withTx<T>(
     }
     throw err;
   } finally {
+    client.off('error', onError);
     client.release(broken);
   }
 }

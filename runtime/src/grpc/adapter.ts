@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
+import type { Readable } from 'node:stream';
 import {
   create,
   type DescMethod,
@@ -188,10 +189,7 @@ function makeHandler(
         case 'unary':
           return create(method.output, (await impl(call.request, ctx)) as never);
         case 'client_streaming':
-          return create(
-            method.output,
-            (await impl(call as unknown as AsyncIterable<unknown>, ctx)) as never,
-          );
+          return create(method.output, (await impl(requestsOf(call), ctx)) as never);
         case 'server_streaming':
           return writeStream(
             call,
@@ -204,7 +202,7 @@ function makeHandler(
           return writeStream(
             call,
             method,
-            impl(call as unknown as AsyncIterable<unknown>, ctx) as AsyncIterable<AnyMessage>,
+            impl(requestsOf(call), ctx) as AsyncIterable<AnyMessage>,
             sendHeader,
             ctx,
           );
@@ -233,6 +231,17 @@ function makeHandler(
       },
     );
   };
+}
+
+/**
+ * A streaming call's requests as an async iterable that does not destroy the
+ * call when the loop ends: a plain `for await` over the grpc-js duplex
+ * destroys it once the client half-closes, which also kills the response
+ * side, so the final status (or a bidi handler's remaining responses) would
+ * never be sent.
+ */
+function requestsOf(call: AnyCall): AsyncIterable<unknown> {
+  return (call as unknown as Readable).iterator({ destroyOnReturn: false });
 }
 
 /** Writes a handler's output stream with backpressure, stopping on cancel. */

@@ -44,6 +44,27 @@ export interface RunningServer {
   shutdown(graceMs: number): Promise<void>;
 }
 
+/**
+ * grpc-js leaves Nagle's algorithm on for accepted sockets, so a response
+ * written as headers + data + trailers waits for the client's delayed ACK:
+ * measured here, 3 ms per unary call at concurrency 1 and 4-5x fewer
+ * similarity searches per second than the same SQL issued directly. Node's
+ * net.Server takes `noDelay`; grpc-js passes its `commonServerOptions` to
+ * http2.createServer / createSecureServer unchanged, so set it there.
+ */
+function disableNagle(server: grpc.Server): void {
+  const internals = server as unknown as {
+    createHttp2Server?: (creds: unknown) => import('node:net').Server;
+  };
+  const original = internals.createHttp2Server;
+  if (typeof original !== 'function') return;
+  internals.createHttp2Server = function (this: unknown, creds: unknown) {
+    const http2Server = original.call(this, creds);
+    http2Server.on('connection', (socket: import('node:net').Socket) => socket.setNoDelay(true));
+    return http2Server;
+  };
+}
+
 function credentials(tls: TlsConfig | undefined): grpc.ServerCredentials {
   if (!tls) return grpc.ServerCredentials.createInsecure();
   return grpc.ServerCredentials.createSsl(
@@ -62,6 +83,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
   });
+  disableNagle(server);
   const shutdown = new AbortController();
   const deps: AdapterDeps = {
     log: options.log,

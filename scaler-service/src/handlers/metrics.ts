@@ -2,7 +2,6 @@ import type { scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import type { WriteSideDeps } from './deps.js';
-import { requestsOf } from './stream-input.js';
 
 /**
  * IngestMetrics, StreamMetrics and StreamMetricsAcked. Every batch is
@@ -41,7 +40,7 @@ export function createMetricsIngestHandlers({ ingest }: Pick<WriteSideDeps, 'ing
       requests: AsyncIterable<scaler.StreamMetricsAckedRequest | Buffer>,
       ctx: HandlerContext,
     ) {
-      for await (const req of requestsOf(requests)) {
+      for await (const req of requests) {
         if (Buffer.isBuffer(req)) {
           const r = await ingest.ingestWire(req, 2, ctx, ctx.signal);
           yield { sequence: BigInt(r.sequence), samplesCommitted: BigInt(r.count) };
