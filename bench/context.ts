@@ -8,7 +8,9 @@
  * materialized view. Prints a table and writes bench/results/context.json.
  */
 import { writeFileSync } from 'node:fs';
+import { SearchSimilarIncidentsRequestSchema } from '@autoserve/proto/context/v1';
 import { createPool, withTx } from '@autoserve/runtime';
+import { create, toBinary } from '@bufbuild/protobuf';
 import pg from 'pg';
 import { listSimilarIncidents } from '../context-service/dist/queries/similar.js';
 import { benchDatabase, waitForReplica } from './support/bench-db.js';
@@ -16,6 +18,7 @@ import { ClusteredVectors, rng } from './support/clustered.js';
 import { BENCH_TOKEN, contextClient, startContextProcess } from './support/context-process.js';
 import { seedIncidents, selectivityFilters } from './support/incidents.js';
 import { progress } from './support/progress.js';
+import { rawUnary } from './support/raw-unary.js';
 import { closedLoop, cpuShare, type LoadResult, merge } from './support/stats.js';
 import { seedWorkflows, successRatesLiveVsView } from './support/success-rates.js';
 import { type GroundTruth, recallAt, topK } from './support/truth.js';
@@ -219,10 +222,33 @@ export async function main(args: string[]): Promise<void> {
   const loadOf = async (f: (typeof filters)[number], method: 'exact' | 'hnsw') => {
     const grpc = (i: number) => search(queries[i % queries.length]!, f.filter);
     const pgDirect = (i: number) => direct(queries[i % queries.length]!, f, method, 100);
+    const encoded = queries.map((q) =>
+      Buffer.from(
+        toBinary(
+          SearchSimilarIncidentsRequestSchema,
+          create(SearchSimilarIncidentsRequestSchema, {
+            query: { case: 'vector', value: { values: Array.from(q), embedder } },
+            filter: f.filter,
+            limit: 10,
+          }),
+        ),
+      ),
+    );
+    const frames = (i: number) => raw.call(encoded[i % encoded.length]!);
     await closedLoop(concurrency, 3, grpc);
+    await closedLoop(concurrency, 3, frames);
     await closedLoop(concurrency, 3, pgDirect);
-    const rounds: { grpc: LoadResult[]; direct: LoadResult[] } = { grpc: [], direct: [] };
+    const rounds: { grpc: LoadResult[]; frames: LoadResult[]; direct: LoadResult[] } = {
+      grpc: [],
+      frames: [],
+      direct: [],
+    };
     for (let r = 0; r < 2; r++) {
+      const cpu2 = process.cpuUsage();
+      rounds.frames.push({
+        ...(await closedLoop(concurrency, seconds / 2, frames)),
+        clientCpu: cpuShare(cpu2, seconds / 2),
+      });
       const cpu0 = process.cpuUsage();
       rounds.direct.push({
         ...(await closedLoop(concurrency, seconds / 2, pgDirect)),
@@ -235,15 +261,28 @@ export async function main(args: string[]): Promise<void> {
       });
     }
     const g = merge(rounds.grpc);
+    const fr = merge(rounds.frames);
     const d = merge(rounds.direct);
-    return { grpc: g, direct: d, ratio: g.qps / d.qps };
+    return {
+      grpc: g,
+      grpc_frames: fr,
+      direct: d,
+      ratio: g.qps / d.qps,
+      ratio_frames: fr.qps / d.qps,
+    };
   };
+  const raw = rawUnary(
+    PORT,
+    '/autoserve.context.v1.ContextService/SearchSimilarIncidents',
+    BENCH_TOKEN,
+  );
   const unfilteredLoad = await loadOf(filters[0]!, 'hnsw');
   const selectiveLoad = await loadOf(filters[2]!, 'exact');
 
   // 4. Success rates: live aggregate vs the materialized view.
   const rates = await successRatesLiveVsView(owner, pool, PREFIX);
 
+  raw.close();
   await service.stop();
   await pool.end();
   await owner.end();
@@ -309,20 +348,26 @@ function print(r: {
   out.write('\nload (closed loop)\n');
   for (const [k, v] of Object.entries(r.load)) {
     if (typeof v !== 'object' || v === null) continue;
-    const { grpc, direct, ratio } = v as {
-      grpc: { qps: number; p50: number; p95: number; p99: number; clientCpu?: number };
-      direct: { qps: number; p50: number; p95: number; p99: number; clientCpu?: number };
+    type Figures = { qps: number; p50: number; p95: number; p99: number; clientCpu?: number };
+    const { grpc, grpc_frames, direct, ratio, ratio_frames } = v as {
+      grpc: Figures;
+      grpc_frames: Figures;
+      direct: Figures;
       ratio: number;
+      ratio_frames: number;
     };
     for (const [name, x] of [
-      ['grpc', grpc],
-      ['direct', direct],
+      ['grpc typed client', grpc],
+      ['grpc pre-encoded', grpc_frames],
+      ['direct pg', direct],
     ] as const) {
       out.write(
-        `${k.padEnd(15)} ${name.padEnd(6)} ${x.qps.toFixed(0).padStart(6)} qps  p50 ${x.p50.toFixed(1)}  p95 ${x.p95.toFixed(1)}  p99 ${x.p99.toFixed(1)} ms  client cpu ${(x.clientCpu ?? 0).toFixed(2)} cores\n`,
+        `${k.padEnd(15)} ${name.padEnd(17)} ${x.qps.toFixed(0).padStart(6)} qps  p50 ${x.p50.toFixed(1)}  p95 ${x.p95.toFixed(1)}  p99 ${x.p99.toFixed(1)} ms  client cpu ${(x.clientCpu ?? 0).toFixed(2)} cores\n`,
       );
     }
-    out.write(`${k.padEnd(15)} ratio grpc/direct ${ratio.toFixed(2)}\n`);
+    out.write(
+      `${k.padEnd(15)} ratio grpc/direct: typed client ${ratio.toFixed(2)}, pre-encoded ${ratio_frames.toFixed(2)}\n`,
+    );
   }
   out.write(`\nsuccess rates: ${JSON.stringify(r.success_rates)}\n`);
 }

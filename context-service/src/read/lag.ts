@@ -1,4 +1,4 @@
-import { type PoolClient, recordReplicaLag } from '@autoserve/runtime';
+import { recordReplicaLag } from '@autoserve/runtime';
 
 /** Replay state of a standby, measured at the start of a read transaction. */
 export interface ReplicaState {
@@ -14,8 +14,8 @@ export interface ReplicaState {
  * replica would otherwise look minutes behind. When the replayed position
  * equals the received one, the replica has everything it was sent: lag 0.
  */
-const LAG_SQL = `
-SELECT pg_is_in_recovery() AS in_recovery,
+export const LAG_COLUMNS = `
+       pg_is_in_recovery() AS in_recovery,
        CASE
          WHEN NOT pg_is_in_recovery() THEN 0
          WHEN pg_last_wal_receive_lsn() IS NOT NULL
@@ -23,10 +23,13 @@ SELECT pg_is_in_recovery() AS in_recovery,
          ELSE greatest(0, extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)
        END::float8 AS lag_ms`;
 
-/** Measures the replay lag of the server `client` is connected to. */
-export async function getReplicaState(client: PoolClient): Promise<ReplicaState> {
-  const r = await client.query<{ in_recovery: boolean; lag_ms: number | null }>(LAG_SQL);
-  const row = r.rows[0]!;
-  if (row.in_recovery && row.lag_ms !== null) recordReplicaLag(row.lag_ms / 1000);
-  return { inRecovery: row.in_recovery, lagMs: row.lag_ms ?? undefined };
+/**
+ * The replay state of the server a read ran on, from the LAG_COLUMNS its
+ * transaction evaluated together with its settings (one round trip).
+ */
+export function replicaStateOf(row: Record<string, unknown>): ReplicaState {
+  const inRecovery = row.in_recovery === true;
+  const lagMs = typeof row.lag_ms === 'number' ? row.lag_ms : undefined;
+  if (inRecovery && lagMs !== undefined) recordReplicaLag(lagMs / 1000);
+  return { inRecovery, lagMs };
 }

@@ -8,7 +8,7 @@ import {
 } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Logger } from 'pino';
-import { getReplicaState } from './lag.js';
+import { LAG_COLUMNS, replicaStateOf } from './lag.js';
 
 export type ReadInfoInit = MessageInitShape<typeof ReadInfoSchema>;
 
@@ -84,14 +84,18 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
       }
       let lagMs: number | undefined;
       try {
-        const value = await withTx(opts.replica, { ...options, readOnly: true }, async (client) => {
-          const state = await getReplicaState(client);
-          lagMs = state.lagMs;
-          if (opts.primary && lagMs !== undefined && lagMs > opts.maxReplicaLagMs) {
-            throw new LagExceeded();
-          }
-          return fn(client);
-        });
+        const value = await withTx(
+          opts.replica,
+          { ...options, readOnly: true, probe: LAG_COLUMNS },
+          async (client, probed) => {
+            const state = replicaStateOf(probed);
+            lagMs = state.lagMs;
+            if (opts.primary && lagMs !== undefined && lagMs > opts.maxReplicaLagMs) {
+              throw new LagExceeded();
+            }
+            return fn(client);
+          },
+        );
         const lagging = lagMs !== undefined && lagMs > opts.maxReplicaLagMs;
         return {
           value,

@@ -41,3 +41,12 @@ describe('mapDbError', () => {
     expect(mapDbError(undefined)).toBeUndefined();
   });
 });
+
+describe('isConnectionError', () => {
+  it('treats a server shutting down or restarting as unreachable', () => {
+    for (const code of ['57P01', '57P02', '57P03', '08006']) {
+      expect(isConnectionError(pgError(code))).toBe(true);
+    }
+    expect(isConnectionError(pgError('23505'))).toBe(false);
+  });
+});

@@ -29,6 +29,9 @@ const BY_SQLSTATE: Record<string, Code> = {
   '3D000': Code.Unavailable, // invalid_catalog_name: database missing
 };
 
+// 08xxx connection exceptions; 57P01-57P03 the server is shutting down, crashed or starting.
+const SERVER_GONE = /^(08|57P0[123])/;
+
 const CONNECTION_ERRORS = new Set([
   'ECONNREFUSED',
   'ECONNRESET',
@@ -58,8 +61,9 @@ interface DbErrorLike {
 export function isConnectionError(err: unknown): boolean {
   const e = err as DbErrorLike | undefined;
   if (!e || typeof e !== 'object') return false;
-  if (typeof e.code === 'string' && (CONNECTION_ERRORS.has(e.code) || e.code.startsWith('08')))
+  if (typeof e.code === 'string' && (CONNECTION_ERRORS.has(e.code) || SERVER_GONE.test(e.code))) {
     return true;
+  }
   const message = typeof e.message === 'string' ? e.message : '';
   return (
     message.includes('Connection terminated') ||

@@ -25,6 +25,12 @@ export interface TxOptions {
   readOnly?: boolean;
   /** Extra transaction-local settings, e.g. { 'hnsw.ef_search': '100' }. */
   settings?: Record<string, string>;
+  /**
+   * Static select-list (code, never request data) evaluated in the same
+   * statement that applies the settings, e.g. the replica's replay lag; its
+   * row is handed to `fn`. Saves a round trip on hot read paths.
+   */
+  probe?: string;
 }
 
 /**
@@ -35,7 +41,7 @@ export interface TxOptions {
 export async function withTx<T>(
   pool: Pool,
   options: TxOptions,
-  fn: (client: PoolClient) => Promise<T>,
+  fn: (client: PoolClient, probed: Record<string, unknown>) => Promise<T>,
 ): Promise<T> {
   const client = await pool.connect();
   let broken = false;
@@ -56,11 +62,11 @@ export async function withTx<T>(
       String(statementTimeoutMs(options.deadline)),
       ...Object.values(options.settings ?? {}),
     ];
-    await client.query(
-      'SELECT set_config(k, v, true) FROM unnest($1::text[], $2::text[]) AS s(k, v)',
+    const applied = await client.query(
+      `SELECT (SELECT count(set_config(k, v, true)) FROM unnest($1::text[], $2::text[]) AS s(k, v)) AS settings${options.probe ? `, ${options.probe}` : ''}`,
       [names, values],
     );
-    const result = await fn(client);
+    const result = await fn(client, applied.rows[0] as Record<string, unknown>);
     await client.query('COMMIT');
     return result;
   } catch (err) {

@@ -1,7 +1,7 @@
 import { DataSource } from '@autoserve/proto/common/v1';
 import type { RunningService } from '@autoserve/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Cluster, pgctl, REPO, startCluster } from '../../support/cluster.js';
+import { type Cluster, pgctl, startPrivateCluster } from '../../support/cluster.js';
 import { createTestDatabase, type TestDb } from '../../support/database.js';
 import { eventually, startContext } from '../../support/services.js';
 import { auth, type ContextClient, contextClient, withClient } from './fixture.js';
@@ -18,11 +18,7 @@ describe('reads fall back to the primary, flagged degraded, and return to the re
   const read = () => c.listRemediationHistory({ namespace: 'failover', pageSize: 10 }, auth);
 
   beforeAll(async () => {
-    cluster = await startCluster({
-      dir: `${REPO}/.data/pg-context-failover-${process.pid}`,
-      primaryPort: 56632,
-      replicaPort: 56633,
-    });
+    cluster = await startPrivateCluster('context-failover');
     db = await createTestDatabase(cluster, 'autoserve_ctx_failover');
     await withClient(db.scalerUrl, (pgc) =>
       pgc.query(
