@@ -25,7 +25,8 @@ export interface HistoryCursor {
  * pagination: the next page starts strictly after the last row's key, so rows
  * inserted meanwhile never shift a page (no duplicates, no gaps), and the
  * cursor compares at microsecond precision (JS dates would round to ms).
- * Served by idx_remediation_requests_page (namespace, created_at DESC, id DESC).
+ * Served by idx_remediation_requests_page (namespace, created_at DESC, id DESC), or
+ * idx_remediation_requests_recent (created_at DESC, id DESC) without a namespace.
  * Returns `limit` rows; each carries pos_us for the next cursor.
  */
 export async function listRemediationRequests(
