@@ -1,6 +1,7 @@
 import { runMigrations } from '@autoserve/runtime';
 import pg from 'pg';
 import { type Cluster, withDb } from './cluster.js';
+import { eventually } from './eventually.js';
 
 /** URLs of one test database, by role and server. */
 export interface TestDb {
@@ -14,23 +15,6 @@ export interface TestDb {
   /** autoserve_context on the replica and on the primary (fallback). */
   contextReplicaUrl: string;
   contextPrimaryUrl: string;
-}
-
-async function waitFor(
-  check: () => Promise<boolean>,
-  timeoutMs: number,
-  what: string,
-): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if (await check()) return;
-    } catch {
-      // not yet
-    }
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 /** Runs one query on a fresh connection. */
@@ -71,7 +55,7 @@ export async function createTestDatabase(
   };
   if (migrate) {
     const result = await runMigrations(db.ownerUrl);
-    await waitFor(
+    await eventually(
       async () => {
         const r = await queryOnce<{ v: number }>(
           db.ownerReplicaUrl,

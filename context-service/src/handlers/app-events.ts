@@ -3,12 +3,11 @@ import type {
   ListAppEventsRequest,
   ListAppEventsResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { invalidArgument, notFound } from '@autoserve/runtime';
+import { decodePageToken, encodePageToken, invalidArgument, notFound } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { eventType, severityRank } from '../mapping/enums.js';
 import { toEvent } from '../mapping/rows.js';
-import { decodePageToken, encodePageToken } from '../paging/page-token.js';
 import { appExists, type EventsFilter, listAppEvents } from '../queries/app-history.js';
 import {
   countOrDefault,

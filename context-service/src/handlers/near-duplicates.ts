@@ -2,11 +2,10 @@ import type {
   ListNearDuplicatesRequest,
   ListNearDuplicatesResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { invalidArgument } from '@autoserve/runtime';
+import { decodePageToken, encodePageToken, invalidArgument } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { type Row, toIncident } from '../mapping/rows.js';
-import { decodePageToken, encodePageToken } from '../paging/page-token.js';
 import {
   countScopeUpTo,
   type DuplicateScope,

@@ -3,12 +3,11 @@ import type {
   ListRemediationHistoryRequest,
   ListRemediationHistoryResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { invalidArgument } from '@autoserve/runtime';
+import { decodePageToken, encodePageToken, invalidArgument } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { priority, remediationPhase } from '../mapping/enums.js';
 import { toRemediationRequest } from '../mapping/rows.js';
-import { decodePageToken, encodePageToken } from '../paging/page-token.js';
 import { type HistoryFilter, listRemediationRequests } from '../queries/history.js';
 import { countOrDefault, knownEnums, optionalText, timeRange } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';

@@ -49,30 +49,23 @@ export async function createPool(options: PoolOptions): Promise<Pool> {
   // An idle client's socket error must not crash the process; the next
   // checkout reconnects.
   pool.on('error', () => {});
-  try {
-    const res = await pool.query<{ oid: number | null }>(
-      "SELECT to_regtype('vector')::oid::int AS oid",
-    );
-    vectorOid.value = res.rows[0]?.oid ?? -1;
-  } catch {
-    // Database unreachable at start: vectors are resolved lazily below.
-    pool.once('connect', () => {
-      void resolveLater(pool, vectorOid);
-    });
-  }
+  await resolveVectorOid(pool, vectorOid);
   return pool;
 }
 
-async function resolveLater(pool: Pool, vectorOid: { value: number }): Promise<void> {
+/**
+ * Reads the vector type's OID; when the database is unreachable (a service
+ * may start before it), retries on the pool's next new connection.
+ */
+async function resolveVectorOid(pool: Pool, vectorOid: { value: number }): Promise<void> {
   try {
     const res = await pool.query<{ oid: number | null }>(
       "SELECT to_regtype('vector')::oid::int AS oid",
     );
     vectorOid.value = res.rows[0]?.oid ?? -1;
   } catch {
-    // Retried on the next connect.
     pool.once('connect', () => {
-      void resolveLater(pool, vectorOid);
+      void resolveVectorOid(pool, vectorOid);
     });
   }
 }

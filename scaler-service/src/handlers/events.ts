@@ -1,5 +1,11 @@
 import type { common, scaler } from '@autoserve/proto';
-import { invalidArgument, withTx } from '@autoserve/runtime';
+import {
+  decodePageToken,
+  encodePageToken,
+  invalidArgument,
+  pageSize,
+  withTx,
+} from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import {
   type EventFilter,
@@ -10,7 +16,6 @@ import {
 import { eventTypeCodec, severityCodec, severityRank } from '../validation/enums.js';
 import { optionalDate } from '../validation/fields.js';
 import { validateAppName } from '../validation/names.js';
-import { decodePageToken, encodePageToken, pageSize } from '../validation/page-token.js';
 import type { WriteSideDeps } from './deps.js';
 import { eventToProto } from './to-proto.js';
 

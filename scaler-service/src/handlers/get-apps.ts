@@ -1,5 +1,11 @@
 import type { scaler } from '@autoserve/proto';
-import { invalidArgument, withTx } from '@autoserve/runtime';
+import {
+  decodePageToken,
+  encodePageToken,
+  invalidArgument,
+  pageSize,
+  withTx,
+} from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getAppOrThrow, listAppSummaries } from '../queries/apps.js';
 import { maybeGetHealthCheck } from '../queries/health-checks.js';
@@ -8,7 +14,6 @@ import { maybeGetPolicy } from '../queries/policies.js';
 import { appStatusCodec } from '../validation/enums.js';
 import { healthCheckToProto, normalizeHealthCheck } from '../validation/health-check.js';
 import { validateAppName } from '../validation/names.js';
-import { decodePageToken, encodePageToken, pageSize } from '../validation/page-token.js';
 import { normalizePolicy, policyToProto } from '../validation/policy.js';
 import type { WriteSideDeps } from './deps.js';
 import { appSummaryToProto, appToProto, instanceToProto } from './to-proto.js';

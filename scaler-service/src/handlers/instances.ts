@@ -1,10 +1,15 @@
 import type { scaler } from '@autoserve/proto';
-import { invalidArgument, withTx } from '@autoserve/runtime';
+import {
+  decodePageToken,
+  encodePageToken,
+  invalidArgument,
+  pageSize,
+  withTx,
+} from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getInstanceOrThrow, listInstances } from '../queries/instances.js';
 import { instanceStatusCodec } from '../validation/enums.js';
 import { validateAppName } from '../validation/names.js';
-import { decodePageToken, encodePageToken, pageSize } from '../validation/page-token.js';
 import type { WriteSideDeps } from './deps.js';
 import { instanceToProto } from './to-proto.js';
 

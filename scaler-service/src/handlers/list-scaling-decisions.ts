@@ -1,11 +1,10 @@
 import type { scaler } from '@autoserve/proto';
-import { withTx } from '@autoserve/runtime';
+import { decodePageToken, encodePageToken, pageSize, withTx } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { listActedDecisions } from '../control/db/decisions.js';
 import { decisionRowToProto } from '../control/decision-proto.js';
 import { getAppOrThrow } from '../queries/apps.js';
 import { validateAppName } from '../validation/names.js';
-import { decodePageToken, encodePageToken, pageSize } from '../validation/page-token.js';
 import type { WriteSideDeps } from './deps.js';
 
 /** ListScalingDecisions: the evaluations that acted, newest first, keyset-paged. */

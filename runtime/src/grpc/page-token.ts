@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { invalidArgument } from '@autoserve/runtime';
+import { invalidArgument } from './errors.js';
 
 /** Bumped whenever the token layout changes; older tokens are then refused. */
 const VERSION = 1;
@@ -90,4 +90,13 @@ export function decodePageToken(
     throw invalidArgument(field, 'malformed page token');
   }
   return p as Position;
+}
+
+/** Page size: 0 means `fallback`, else 1..max (InvalidArgument naming `field`). */
+export function pageSize(field: string, value: number, fallback: number, max: number): number {
+  if (value === 0) return fallback;
+  if (!Number.isInteger(value) || value < 1 || value > max) {
+    throw invalidArgument(field, `must be 1..${max}`);
+  }
+  return value;
 }
