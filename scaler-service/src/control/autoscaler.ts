@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { withTx } from '@autoserve/runtime';
+import { recordScalingDecision, withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import { ENGINE_OPTIONS } from '../decision/defaults.js';
 import { decide } from '../decision/engine.js';
@@ -99,6 +99,7 @@ export async function evaluateAndAct(
     if (!app) return undefined;
     const d = decide(await gatherInputs(tx, app, now));
     const act = app.mode === 'auto' && d.action !== 'none';
+    recordScalingDecision(d.action, decisionReason(d));
     await recordDecision(tx, d, act);
     if (!act) return d;
     await updateApp(tx, name, { desiredReplicas: d.desiredReplicas, lastScaledAt: new Date(now) });
@@ -140,4 +141,14 @@ export async function evaluateAndAct(
     });
     return { ...d };
   });
+}
+
+/**
+ * A bounded label for the decisions counter: the rule that limited the
+ * decision ("stabilization", "cooldown", "max_replicas", "rate"), else the
+ * winning metric, else "none".
+ */
+function decisionReason(d: Decision): string {
+  if (d.limitedBy) return d.limitedBy.split(/[\s(]/)[0]!.toLowerCase();
+  return d.winningMetric ?? 'none';
 }

@@ -1,4 +1,4 @@
-import { withTx } from '@autoserve/runtime';
+import { timeControlLoop, withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { createHealthChecker } from '../probes/checker.js';
@@ -29,7 +29,9 @@ function every(ms: number, log: Logger, name: string, fn: () => Promise<void>) {
   let current: Promise<void> = Promise.resolve();
   let stopped = false;
   const run = () => {
+    const done = timeControlLoop(name);
     current = fn()
+      .finally(done)
       .catch((err: unknown) => log.warn({ err, task: name }, 'control task failed'))
       .finally(() => {
         if (!stopped) timer = setTimeout(run, ms);
