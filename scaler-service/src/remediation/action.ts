@@ -3,7 +3,15 @@ import { invalidArgument } from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
 import { actionResultCodec } from '../validation/enums.js';
 import { timestampOf } from '../validation/fields.js';
-import { createdAt, jsonOrNull, optional, optionalDate, required, strings, ts } from './fields.js';
+import {
+  jsonOrNull,
+  optional,
+  optionalDate,
+  required,
+  strings,
+  trailColumns,
+  ts,
+} from './fields.js';
 
 /** A kubernetes_executions row (ActionExecution in the contract). */
 export interface ActionRow {
@@ -68,12 +76,8 @@ export function actionColumns(r: common.ActionExecution | undefined, f = 'record
     is_rolled_back: r.isRolledBack,
     rollback_reason: optional(`${f}.rollback_reason`, r.rollbackReason, 65_536),
     phase: optional(`${f}.phase`, r.phase, 50) ?? 'Pending',
-    message: optional(`${f}.message`, r.message, 65_536),
-    created_at: createdAt(`${f}.created_at`, r.createdAt),
-    started_at: optionalDate(`${f}.started_at`, r.startedAt),
-    completed_at: optionalDate(`${f}.completed_at`, r.completedAt),
+    ...trailColumns(f, r),
     rolled_back_at: optionalDate(`${f}.rolled_back_at`, r.rolledBackAt),
-    correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
   };
 }
 

@@ -2,7 +2,15 @@ import type { common, scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
 import { durationSeconds, timestampOf } from '../validation/fields.js';
-import { between, createdAt, jsonOrNull, optional, optionalDate, required, ts } from './fields.js';
+import {
+  between,
+  jsonOrNull,
+  optional,
+  optionalDate,
+  required,
+  trailColumns,
+  ts,
+} from './fields.js';
 
 /** An ai_analysis row. */
 export interface AnalysisRow {
@@ -58,11 +66,7 @@ export function analysisColumns(r: common.AiAnalysis | undefined, f = 'record') 
       2_147_483_647,
     ),
     phase: optional(`${f}.phase`, r.phase, 50) ?? 'Pending',
-    message: optional(`${f}.message`, r.message, 65_536),
-    created_at: createdAt(`${f}.created_at`, r.createdAt),
-    started_at: optionalDate(`${f}.started_at`, r.startedAt),
-    completed_at: optionalDate(`${f}.completed_at`, r.completedAt),
-    correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
+    ...trailColumns(f, r),
   };
 }
 

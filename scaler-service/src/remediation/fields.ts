@@ -41,3 +41,26 @@ export function strings(field: string, list: string[], maxItems: number, max: nu
   for (const [i, s] of list.entries()) checkLength(`${field}[${i}]`, s, 0, max);
   return [...list];
 }
+
+/** The fields every audit record carries next to its own. */
+interface RecordTrail {
+  message: string;
+  createdAt?: Timestamp | undefined;
+  startedAt?: Timestamp | undefined;
+  completedAt?: Timestamp | undefined;
+  correlationId: string;
+}
+
+/**
+ * Columns every audit table shares: message, created/started/completed
+ * times and the correlation id, validated under `f` (the request field).
+ */
+export function trailColumns(f: string, r: RecordTrail) {
+  return {
+    message: optional(`${f}.message`, r.message, 65_536),
+    created_at: createdAt(`${f}.created_at`, r.createdAt),
+    started_at: optionalDate(`${f}.started_at`, r.startedAt),
+    completed_at: optionalDate(`${f}.completed_at`, r.completedAt),
+    correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
+  };
+}

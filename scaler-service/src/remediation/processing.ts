@@ -4,12 +4,12 @@ import type { JsonObject } from '@bufbuild/protobuf';
 import { timestampOf } from '../validation/fields.js';
 import {
   between,
-  createdAt,
   jsonOrNull,
   optional,
   optionalDate,
   required,
   strings,
+  trailColumns,
   ts,
 } from './fields.js';
 
@@ -40,11 +40,7 @@ export function processingColumns(r: common.RemediationProcessing | undefined, f
     context_quality: between(`${f}.context_quality`, r.contextQuality, 0, 1),
     missing_data_fields: strings(`${f}.missing_data_fields`, r.missingDataFields, 256, 255),
     phase: optional(`${f}.phase`, r.phase, 50) ?? 'Pending',
-    message: optional(`${f}.message`, r.message, 65_536),
-    created_at: createdAt(`${f}.created_at`, r.createdAt),
-    started_at: optionalDate(`${f}.started_at`, r.startedAt),
-    completed_at: optionalDate(`${f}.completed_at`, r.completedAt),
-    correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
+    ...trailColumns(f, r),
   };
 }
 

@@ -2,7 +2,7 @@ import type { common, scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import { priorityCodec, remediationPhaseCodec } from '../validation/enums.js';
 import { checkStringMap, timestampOf } from '../validation/fields.js';
-import { createdAt, optional, optionalDate, required, ts } from './fields.js';
+import { optional, optionalDate, required, trailColumns, ts } from './fields.js';
 
 /** A remediation_requests row. */
 export interface RemediationRequestRow {
@@ -59,12 +59,8 @@ export function requestColumns(r: common.RemediationRequest | undefined, f = 're
     priority: priorityCodec.toDb(r.priority) ?? null,
     fingerprint: optional(`${f}.fingerprint`, r.fingerprint, 255),
     phase: phaseText(`${f}.phase`, r.phase) ?? 'Pending',
-    message: optional(`${f}.message`, r.message, 65_536),
+    ...trailColumns(f, r),
     reason: optional(`${f}.reason`, r.reason, 255),
-    created_at: createdAt(`${f}.created_at`, r.createdAt),
-    started_at: optionalDate(`${f}.started_at`, r.startedAt),
-    completed_at: optionalDate(`${f}.completed_at`, r.completedAt),
-    correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
     labels: Object.keys(labels).length > 0 ? JSON.stringify(labels) : null,
   };
 }

@@ -2,7 +2,7 @@ import type { common, scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import { workflowPhaseCodec } from '../validation/enums.js';
 import { checkInt, timestampOf } from '../validation/fields.js';
-import { createdAt, optional, optionalDate, required, ts } from './fields.js';
+import { optional, optionalDate, required, trailColumns, ts } from './fields.js';
 
 /** A workflow_executions row. */
 export interface WorkflowRow {
@@ -53,12 +53,8 @@ export function workflowColumns(r: common.WorkflowExecution | undefined, f = 're
     failed_count: count(`${f}.failed_count`, r.failedCount),
     skipped_count: count(`${f}.skipped_count`, r.skippedCount),
     phase: phaseText(`${f}.phase`, r.phase) ?? 'Pending',
-    message: optional(`${f}.message`, r.message, 65_536),
-    created_at: createdAt(`${f}.created_at`, r.createdAt),
-    started_at: optionalDate(`${f}.started_at`, r.startedAt),
-    completed_at: optionalDate(`${f}.completed_at`, r.completedAt),
+    ...trailColumns(f, r),
     paused_at: optionalDate(`${f}.paused_at`, r.pausedAt),
-    correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
   };
 }
 
