@@ -8,7 +8,8 @@ import {
 } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Logger } from 'pino';
-import { LAG_COLUMNS, replicaStateOf } from './lag.js';
+import { getPrimaryFlushLsn } from '../queries/wal-position.js';
+import { createLagGauge, type Freshness, LAG_COLUMNS, type ReplaySample, sampleOf } from './lag.js';
 
 export type ReadInfoInit = MessageInitShape<typeof ReadInfoSchema>;
 
@@ -45,7 +46,12 @@ export interface ReadRouter {
 // primary cannot hit it.
 const RECOVERY_CONFLICT = '40001';
 
-class LagExceeded extends Error {}
+/** Thrown inside the replica transaction to abandon it for the primary. */
+class TooStale extends Error {
+  constructor(readonly reason: string) {
+    super(reason);
+  }
+}
 
 /**
  * Replica honesty: every read measures the replica's replay lag inside its own
@@ -56,8 +62,21 @@ class LagExceeded extends Error {}
  */
 export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
   const now = opts.now ?? Date.now;
+  const gauge = createLagGauge(now);
   let skipReplicaUntil = 0;
   let lastReason = '';
+
+  // Ask the primary how far it has got: one extra round trip, only when the
+  // replica alone cannot show it is fresh (the read would leave it otherwise).
+  const confirm = async (sample: ReplaySample): Promise<Freshness | undefined | 'primary down'> => {
+    try {
+      return gauge.confirm(sample, await getPrimaryFlushLsn(opts.primary!));
+    } catch (err) {
+      if (!isConnectionError(err)) throw err;
+      opts.log.warn({ err }, 'primary unreachable, serving the replica as it is');
+      return 'primary down';
+    }
+  };
 
   const onPrimary = async <T>(
     options: ReadOptions,
@@ -83,36 +102,45 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
         return onPrimary(options, fn, lastReason, undefined);
       }
       let lagMs: number | undefined;
+      let staleReason = '';
+      let primaryDown = false;
       try {
         const value = await withTx(
           opts.replica,
           { ...options, readOnly: true, probe: LAG_COLUMNS },
           async (client, probed) => {
-            const state = replicaStateOf(probed);
-            lagMs = state.lagMs;
-            if (opts.primary && lagMs !== undefined && lagMs > opts.maxReplicaLagMs) {
-              throw new LagExceeded();
+            const sample = sampleOf(probed);
+            let freshness = gauge.assess(sample);
+            if (opts.primary && !fresh(freshness, opts.maxReplicaLagMs)) {
+              const confirmed = await confirm(sample);
+              if (confirmed === 'primary down') primaryDown = true;
+              else freshness = confirmed ?? freshness;
             }
+            if ('unknown' in freshness) {
+              staleReason = freshness.unknown;
+            } else {
+              lagMs = freshness.lagMs;
+              if (lagMs > opts.maxReplicaLagMs)
+                staleReason = lagReason(lagMs, opts.maxReplicaLagMs);
+            }
+            if (opts.primary && staleReason && !primaryDown) throw new TooStale(staleReason);
             return fn(client);
           },
         );
-        const lagging = lagMs !== undefined && lagMs > opts.maxReplicaLagMs;
         return {
           value,
           readInfo: {
             source: DataSource.REPLICA,
             replicaLag: lagMs === undefined ? undefined : durationOf(lagMs),
-            degraded: lagging,
-            degradedReason: lagging
-              ? `${lagReason(lagMs!, opts.maxReplicaLagMs)}; no primary configured`
+            degraded: staleReason !== '',
+            degradedReason: staleReason
+              ? `${staleReason}; ${primaryDown ? 'primary unreachable' : 'no primary configured'}`
               : '',
           },
         };
       } catch (err) {
         if (!opts.primary) throw err;
-        if (err instanceof LagExceeded) {
-          return onPrimary(options, fn, lagReason(lagMs!, opts.maxReplicaLagMs), lagMs);
-        }
+        if (err instanceof TooStale) return onPrimary(options, fn, err.reason, lagMs);
         if (isConnectionError(err)) {
           skipReplicaUntil = now() + opts.replicaRetryMs;
           lastReason = 'replica unreachable';
@@ -126,6 +154,10 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
       }
     },
   };
+}
+
+function fresh(f: Freshness, maxLagMs: number): boolean {
+  return 'lagMs' in f && f.lagMs <= maxLagMs;
 }
 
 function lagReason(lagMs: number, maxMs: number): string {
