@@ -76,6 +76,7 @@ export function instanceToProto(row: InstanceRow) {
     memoryUsageBytes: BigInt(row.memory_usage_bytes),
     ...opt('drainingSince', row.draining_since),
     lastError: row.last_error ?? '',
+    appGeneration: BigInt(row.app_generation ?? 0),
   };
 }
 

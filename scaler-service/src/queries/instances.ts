@@ -27,12 +27,14 @@ export interface InstanceRow {
   cpu_percent: number;
   memory_percent: number;
   memory_usage_bytes: string;
+  /** The app generation it was made from (int8 as text); null = taken as current. */
+  app_generation: string | null;
 }
 
 const INSTANCE_COLUMNS = `id, app_name, runtime, container_id, container_name, replica_index,
   host(ip) AS ip, port, status, health_status, created_at, updated_at, started_at, ready_at,
   draining_since, last_health_check, failure_count, consecutive_failures, last_failure_at,
-  exit_code, last_error, cpu_percent, memory_percent, memory_usage_bytes`;
+  exit_code, last_error, cpu_percent, memory_percent, memory_usage_bytes, app_generation`;
 
 /** One instance, or NotFound. */
 export async function getInstanceOrThrow(db: Db, id: number): Promise<InstanceRow> {
@@ -85,6 +87,8 @@ export interface NewInstance {
   containerId: string;
   containerName: string;
   replicaIndex: number;
+  /** Generation of the app spec it runs; undefined when unknown (adopted without a label). */
+  appGeneration: string | undefined;
   ip: string;
   port: number;
   status?: InstanceRow['status'];
@@ -95,8 +99,8 @@ export interface NewInstance {
 export async function insertInstance(db: Db, i: NewInstance): Promise<InstanceRow> {
   const res = await db.query<InstanceRow>(
     `INSERT INTO instances (app_name, runtime, container_id, container_name, replica_index, ip,
-                            port, status, started_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)
+                            port, status, started_at, app_generation)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      RETURNING ${INSTANCE_COLUMNS}`,
     [
       i.appName,
@@ -108,6 +112,7 @@ export async function insertInstance(db: Db, i: NewInstance): Promise<InstanceRo
       i.port,
       i.status ?? 'starting',
       i.startedAt ?? null,
+      i.appGeneration ?? null,
     ],
   );
   return res.rows[0]!;

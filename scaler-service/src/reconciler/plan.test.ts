@@ -31,6 +31,7 @@ function row(id: number, over: Partial<InstanceRow> = {}): InstanceRow {
     cpu_percent: 0,
     memory_percent: 0,
     memory_usage_bytes: '0',
+    app_generation: '1',
     ...over,
   };
 }
@@ -41,6 +42,7 @@ function container(id: number, over: Partial<RuntimeInstance> = {}): RuntimeInst
     name: `web-${id}-x`,
     appName: 'web',
     replicaIndex: id,
+    generation: '1',
     port: 20000 + id,
     state: 'running',
     exitCode: undefined,
@@ -54,9 +56,10 @@ function plan(
   rows: InstanceRow[],
   containers: RuntimeInstance[],
   status = 'running',
+  generation = '1',
 ) {
   return planApp({
-    app: { name: 'web', status, desiredReplicas: desired },
+    app: { name: 'web', status, desiredReplicas: desired, generation },
     rows,
     containers,
     now: NOW,
@@ -136,5 +139,62 @@ describe('planApp', () => {
     expect(plan(0, [draining], [container(0)])).toEqual([]);
     const done = row(0, { status: 'draining', draining_since: new Date(NOW - 11_000) });
     expect(plan(0, [done], [container(0)])).toEqual(['stop 0']);
+  });
+
+  describe('rolling update to a new generation (surge 1, none unavailable)', () => {
+    const old = (id: number, over: Partial<InstanceRow> = {}) => row(id, over);
+    const neu = (id: number, over: Partial<InstanceRow> = {}) =>
+      row(id, { app_generation: '2', ...over });
+    const cs = (...ids: number[]) => ids.map((id) => container(id));
+
+    it('adds one new instance first, keeping every old one serving', () => {
+      expect(plan(2, [old(0), old(1)], cs(0, 1), 'updating', '2')).toEqual(['create 2']);
+    });
+
+    it('waits while the new instance is not healthy yet', () => {
+      const starting = neu(2, { status: 'starting', health_status: 'starting' });
+      expect(plan(2, [old(0), old(1), starting], cs(0, 1, 2), 'updating', '2')).toEqual([]);
+    });
+
+    it('retires one old instance per healthy new one and adds the next', () => {
+      expect(plan(2, [old(0), old(1), neu(2)], cs(0, 1, 2), 'updating', '2')).toEqual([
+        'drain 1',
+        'create 3',
+      ]);
+    });
+
+    it('retires the last old instance without another surge', () => {
+      expect(plan(2, [old(1), neu(2), neu(3)], cs(1, 2, 3), 'updating', '2')).toEqual(['drain 1']);
+    });
+
+    it('names the rollout as the reason', () => {
+      const steps = planApp({
+        app: { name: 'web', status: 'updating', desiredReplicas: 1, generation: '2' },
+        rows: [old(0), neu(1)],
+        containers: cs(0, 1),
+        now: NOW,
+        drainMs: 10_000,
+        retryAt: () => NOW,
+      });
+      expect(steps).toEqual([{ kind: 'drain', row: old(0), reason: 'replaced by generation 2' }]);
+    });
+
+    it('keeps the old instances when the new spec cannot start', () => {
+      const failed = neu(2, { status: 'error', updated_at: new Date(NOW - 1000) });
+      expect(plan(2, [old(0), old(1), failed], cs(0, 1), 'error', '2')).toEqual([]);
+    });
+
+    it('takes instances without a recorded generation as current', () => {
+      expect(
+        plan(2, [old(0, { app_generation: null }), old(1)], cs(0, 1), 'updating', '1'),
+      ).toEqual([]);
+    });
+
+    it('scales in old instances first when the desired count drops mid-rollout', () => {
+      expect(plan(1, [old(0), old(1), neu(2)], cs(0, 1, 2), 'updating', '2')).toEqual([
+        'drain 1',
+        'drain 0',
+      ]);
+    });
   });
 });

@@ -5,7 +5,8 @@ import type { RuntimeInstance } from '../runtime/types.js';
 export const ACTIVE = new Set(['starting', 'running', 'updating', 'error']);
 
 export interface PlanInput {
-  app: { name: string; status: string; desiredReplicas: number };
+  /** generation: the spec version instances should run (int8 as text). */
+  app: { name: string; status: string; desiredReplicas: number; generation: string };
   rows: readonly InstanceRow[];
   /** The app's instances in the runtime (by label). */
   containers: readonly RuntimeInstance[];
@@ -21,11 +22,16 @@ export type Step =
   | { kind: 'crashed'; row: InstanceRow; container: RuntimeInstance | undefined }
   | { kind: 'replace-unhealthy'; row: InstanceRow; container: RuntimeInstance }
   | { kind: 'drop-row'; row: InstanceRow; reason: string }
-  | { kind: 'drain'; row: InstanceRow }
+  | { kind: 'drain'; row: InstanceRow; reason: string }
   | { kind: 'stop'; row: InstanceRow; container: RuntimeInstance | undefined; reason: string }
   | { kind: 'create'; replicaIndex: number };
 
 const LIVE = new Set(['starting', 'running']);
+
+/** Made from an older spec than the app's; no recorded generation counts as current. */
+export function isOutdated(row: InstanceRow, generation: bigint): boolean {
+  return row.app_generation !== null && BigInt(row.app_generation) < generation;
+}
 
 function isPending(row: InstanceRow): boolean {
   return row.container_id.startsWith('pending:');
@@ -38,6 +44,11 @@ function isPending(row: InstanceRow): boolean {
  * crash of the Scaler mid-operation (containers without rows are adopted,
  * rows without containers are dropped and replaced), after an engine
  * restart (exited containers are crashes), and on a normal scale. Pure.
+ *
+ * A spec change rolls like a Kubernetes Deployment with maxSurge 1 and
+ * maxUnavailable 0: one instance of the new generation is added, and an old
+ * one is retired only while the healthy count stays at least the desired
+ * count. A new spec that never turns healthy leaves the old instances serving.
  */
 export function planApp(input: PlanInput): Step[] {
   const { app, now } = input;
@@ -112,27 +123,39 @@ export function planApp(input: PlanInput): Step[] {
     }
   }
 
-  const excess = live.length + adopted - desired;
+  const generation = BigInt(app.generation);
+  const outdated = live.filter((r) => isOutdated(r, generation)).length;
+  const rolling = outdated > 0 && desired > 0;
+  const target = desired + (rolling ? 1 : 0);
+  const healthy = live.filter((r) => r.health_status === 'healthy').length;
+  const retire = rolling ? Math.min(outdated, Math.max(0, healthy - desired)) : 0;
+  const excess = Math.max(live.length + adopted - target, retire);
   if (excess > 0) {
-    // Unhealthy ones were replaced above; then not ready first, then newest (ids follow insertion).
+    // Unhealthy ones were replaced above. Old generations go first, then not
+    // ready, then newest (ids follow insertion).
     const real = [...live];
     real.sort(
       (a, b) =>
+        Number(isOutdated(b, generation)) - Number(isOutdated(a, generation)) ||
         Number(a.health_status === 'healthy') - Number(b.health_status === 'healthy') ||
         b.id - a.id,
     );
     for (const row of real.slice(0, excess)) {
-      if (row.health_status === 'healthy') steps.push({ kind: 'drain', row });
+      const why = isOutdated(row, generation) ? `replaced by generation ${generation}` : 'scale-in';
+      if (row.health_status === 'healthy') steps.push({ kind: 'drain', row, reason: why });
       else
         steps.push({
           kind: 'stop',
           row,
           container: containerOf(row),
-          reason: 'scale-in (not ready)',
+          reason: `${why} (not ready)`,
         });
     }
   }
-  const missing = desired - live.length - adopted - waiting;
+  // Old instances sort first, so the first ones removed are old; once the last
+  // old one goes, the surge instance is no longer wanted.
+  const stillRolling = desired > 0 && outdated - Math.min(excess, outdated) > 0;
+  const missing = desired + (stillRolling ? 1 : 0) - (live.length - excess) - adopted - waiting;
   let index = 0;
   for (let i = 0; i < missing; i++) {
     while (usedIndexes.has(index)) index++;

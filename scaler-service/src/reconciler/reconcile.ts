@@ -5,7 +5,7 @@ import { insertEvent } from '../queries/events.js';
 import { deleteInstance, type InstanceRow, listAppInstances } from '../queries/instances.js';
 import type { RuntimeInstance } from '../runtime/types.js';
 import { canTransition } from '../validation/lifecycle.js';
-import { ACTIVE, planApp } from './plan.js';
+import { ACTIVE, isOutdated, planApp } from './plan.js';
 import {
   adoptContainer,
   createInstance,
@@ -57,7 +57,12 @@ export function createReconciler(deps: ReconcileDeps) {
   ): Promise<AppObservation> {
     const rows = await listAppInstances(deps.db, app.name);
     const steps = planApp({
-      app: { name: app.name, status: app.status, desiredReplicas: app.desired_replicas },
+      app: {
+        name: app.name,
+        status: app.status,
+        desiredReplicas: app.desired_replicas,
+        generation: app.generation,
+      },
       rows,
       containers,
       now: now(),
@@ -101,7 +106,7 @@ export function createReconciler(deps: ReconcileDeps) {
             await withTx(deps.db, {}, (tx) => deleteInstance(tx, step.row.id));
             break;
           case 'drain':
-            await drainInstance(deps, step.row);
+            await drainInstance(deps, step.row, step.reason);
             break;
           case 'stop':
             await stopInstance(deps, step.row, step.container, step.reason);
@@ -158,7 +163,10 @@ async function settleApp(
       });
       return;
     }
-    const settled = healthy >= desired && liveRows.length === desired && !errors && !failure;
+    // An update is done when no live instance still runs an older spec.
+    const rolled = !liveRows.some((r) => isOutdated(r, BigInt(cur.generation)));
+    const settled =
+      rolled && healthy >= desired && liveRows.length === desired && !errors && !failure;
     if (settled) resetFailures();
     if (settled && (cur.status === 'starting' || cur.status === 'updating')) {
       await transitionApp(tx, app.name, 'running', { source: 'reconciler' });

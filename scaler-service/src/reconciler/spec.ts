@@ -11,6 +11,7 @@ export function instanceName(app: string, replicaIndex: number): string {
 export function instanceSpec(
   app: string,
   spec: AppSpecJson,
+  generation: string,
   replicaIndex: number,
   name: string,
   port: number,
@@ -18,6 +19,7 @@ export function instanceSpec(
   return {
     appName: app,
     replicaIndex,
+    generation,
     name,
     image: spec.image,
     command: spec.command,

@@ -55,6 +55,7 @@ export async function createInstance(
       containerId: `pending:${name}`,
       containerName: name,
       replicaIndex,
+      appGeneration: app.generation,
       ip: '127.0.0.1',
       port,
       status: 'starting',
@@ -62,7 +63,7 @@ export async function createInstance(
   );
   try {
     const id = await deps.runtime.create(
-      instanceSpec(app.name, app.spec, replicaIndex, name, port),
+      instanceSpec(app.name, app.spec, app.generation, replicaIndex, name, port),
     );
     await withTx(deps.db, {}, async (tx) => {
       await setContainerId(tx, row.id, id, new Date());
@@ -111,6 +112,7 @@ export async function adoptContainer(
       containerId: c.id,
       containerName: c.name,
       replicaIndex: c.replicaIndex,
+      appGeneration: c.generation,
       ip: '127.0.0.1',
       port: c.port,
       status: 'running',
@@ -200,15 +202,19 @@ export async function handleCrash(
 }
 
 /** Takes a healthy extra out of the endpoint set; it is stopped after the drain period. */
-export async function drainInstance(deps: StepDeps, row: InstanceRow): Promise<void> {
+export async function drainInstance(
+  deps: StepDeps,
+  row: InstanceRow,
+  reason: string,
+): Promise<void> {
   await withTx(deps.db, {}, async (tx) => {
     await updateInstance(tx, row.id, { status: 'draining', drainingSince: new Date() });
     await insertEvent(tx, {
       type: 'lifecycle',
       appName: row.app_name,
       containerId: row.container_id,
-      message: `instance ${row.id} (${row.container_name}) draining: out of the endpoint set`,
-      details: { instance_id: row.id, replica_index: row.replica_index },
+      message: `instance ${row.id} (${row.container_name}) draining (${reason}): out of the endpoint set`,
+      details: { instance_id: row.id, replica_index: row.replica_index, reason },
       source: 'reconciler',
     });
   });

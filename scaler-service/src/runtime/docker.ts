@@ -4,6 +4,7 @@ import { type CpuSample, cpuPercentOf, memoryOf } from './docker-stats.js';
 import {
   type InstanceSpec,
   LABEL_APP,
+  LABEL_GENERATION,
   LABEL_OWNER,
   LABEL_PORT,
   LABEL_REPLICA,
@@ -66,6 +67,7 @@ export function createDockerRuntime(opts: { dockerHost?: string; owner: string }
             ...spec.labels,
             [LABEL_APP]: spec.appName,
             [LABEL_REPLICA]: String(spec.replicaIndex),
+            [LABEL_GENERATION]: spec.generation,
             [LABEL_PORT]: String(spec.port),
             [LABEL_OWNER]: opts.owner,
           },
@@ -95,6 +97,7 @@ export function createDockerRuntime(opts: { dockerHost?: string; owner: string }
             name: (c.Names[0] ?? '').replace(/^\//, ''),
             appName: c.Labels[LABEL_APP] ?? '',
             replicaIndex: Number(c.Labels[LABEL_REPLICA] ?? -1),
+            generation: generationOf(c.Labels[LABEL_GENERATION]),
             port: Number(c.Labels[LABEL_PORT] ?? 0),
             state:
               c.State === 'running' ? 'running' : c.State === 'created' ? 'starting' : 'exited',
@@ -150,3 +153,8 @@ function exitCodeOf(status: string): number | undefined {
 }
 
 export type DockerStats = Parameters<typeof cpuPercentOf>[0];
+
+/** A generation label as written by create; anything else (hand-made, absent) is none. */
+function generationOf(label: string | undefined): string | undefined {
+  return label !== undefined && /^[1-9][0-9]{0,18}$/.test(label) ? label : undefined;
+}

@@ -18,6 +18,8 @@ interface StateFile {
   name: string;
   appName: string;
   replicaIndex: number;
+  /** Absent in state files written before generations were recorded. */
+  generation?: string;
   port: number;
   startedAt: string;
   memoryLimitBytes: number;
@@ -111,6 +113,7 @@ export function createProcessRuntime(opts: { dir: string }): Runtime {
         name: spec.name,
         appName: spec.appName,
         replicaIndex: spec.replicaIndex,
+        generation: spec.generation,
         port: spec.port,
         startedAt: new Date().toISOString(),
         memoryLimitBytes: spec.memoryLimitBytes,
@@ -134,6 +137,7 @@ export function createProcessRuntime(opts: { dir: string }): Runtime {
           name: s.name,
           appName: s.appName,
           replicaIndex: s.replicaIndex,
+          generation: s.generation,
           port: s.port,
           state: alive ? 'running' : 'exited',
           exitCode: alive ? undefined : (s.exitCode ?? -1),

@@ -8,6 +8,8 @@
 export const LABEL_APP = 'autoserve.app';
 export const LABEL_REPLICA = 'autoserve.replica';
 export const LABEL_PORT = 'autoserve.port';
+/** The app generation (spec version) it was made from, so a restarted Scaler knows what to roll. */
+export const LABEL_GENERATION = 'autoserve.generation';
 /** The owner marker: which Scaler deployment made it (SCALER_RUNTIME_OWNER). */
 export const LABEL_OWNER = 'autoserve.owner';
 
@@ -15,6 +17,8 @@ export const LABEL_OWNER = 'autoserve.owner';
 export interface InstanceSpec {
   appName: string;
   replicaIndex: number;
+  /** The app generation whose spec this is. */
+  generation: string;
   /** Unique name, "<app>-<replica>-<suffix>". */
   name: string;
   image: string;
@@ -39,6 +43,8 @@ export interface RuntimeInstance {
   name: string;
   appName: string;
   replicaIndex: number;
+  /** The app generation it was made from; undefined when it carries none. */
+  generation: string | undefined;
   port: number;
   state: InstanceState;
   exitCode: number | undefined;

@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
 import { promisify } from 'node:util';
+import { scaler } from '@autoserve/proto';
 import type { RunningService } from '@autoserve/runtime';
 import type Docker from 'dockerode';
 import type pg from 'pg';
@@ -236,6 +237,53 @@ describe('reconciler with the docker runtime', () => {
     expect(
       (await events('svc', 'lifecycle')).filter((e) => e.message.includes('adopted')),
     ).toHaveLength(2);
+    await expectNoOrphans();
+  });
+
+  it('a spec change rolls the instances to it, one at a time, never below the desired healthy count', async () => {
+    await insertApp(pool, { name: 'roll', desired: 2 });
+    await eventually(async () => (await appStatus('roll')) === 'running', 20_000, 'roll running');
+    const oldIds = (await rows('roll')).map((r) => r.container_id);
+    const client = scalerClient(svc.port);
+    const updated = await client.updateApp({
+      name: 'roll',
+      spec: { image: 'autoserve/node-http:test', env: { RELEASE: 'two' } },
+    });
+    expect(updated.app?.status).toBe(scaler.AppStatus.UPDATING);
+    const generation = updated.app!.generation;
+    expect(generation).toBe(2n);
+
+    // Serving instances (healthy, not draining), sampled through the rollout.
+    let minServing = Number.POSITIVE_INFINITY;
+    await eventually(
+      async () => {
+        const serving = (await rows('roll')).filter(
+          (r) => r.status === 'running' && r.health_status === 'healthy' && !r.draining_since,
+        ).length;
+        minServing = Math.min(minServing, serving);
+        // Running again, and the drained old instances are gone.
+        return (await appStatus('roll')) === 'running' && (await rows('roll')).length === 2;
+      },
+      60_000,
+      'rolled, running again, old instances removed',
+    );
+    expect(minServing).toBeGreaterThanOrEqual(2);
+
+    const { instances } = await client.listInstances({ appName: 'roll' });
+    expect(instances).toHaveLength(2);
+    for (const i of instances) {
+      expect(i.appGeneration).toBe(generation);
+      expect(oldIds).not.toContain(i.containerId);
+      const c = await docker.getContainer(i.containerId).inspect();
+      expect(c.Config.Env).toContain('RELEASE=two');
+      expect(c.Config.Labels['autoserve.generation']).toBe('2');
+    }
+    const drained = (await events('roll', 'lifecycle')).filter((e) =>
+      e.message.includes('draining (replaced by generation 2)'),
+    );
+    expect(drained).toHaveLength(2);
+    await client.deleteApp({ name: 'roll' });
+    await eventually(async () => (await appStatus('roll')) === undefined, 30_000, 'roll deleted');
     await expectNoOrphans();
   });
 
