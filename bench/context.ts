@@ -17,9 +17,10 @@ import { benchDatabase, waitForReplica } from './support/bench-db.js';
 import { ClusteredVectors, rng } from './support/clustered.js';
 import { BENCH_TOKEN, contextClient, startContextProcess } from './support/context-process.js';
 import { seedIncidents, selectivityFilters } from './support/incidents.js';
+import { withCpu } from './support/proc-cpu.js';
 import { progress } from './support/progress.js';
 import { rawUnary } from './support/raw-unary.js';
-import { closedLoop, cpuShare, type LoadResult, merge } from './support/stats.js';
+import { closedLoop, type LoadResult, merge } from './support/stats.js';
 import { seedWorkflows, successRatesLiveVsView } from './support/success-rates.js';
 import { type GroundTruth, recallAt, topK } from './support/truth.js';
 
@@ -244,21 +245,10 @@ export async function main(args: string[]): Promise<void> {
       direct: [],
     };
     for (let r = 0; r < 2; r++) {
-      const cpu2 = process.cpuUsage();
-      rounds.frames.push({
-        ...(await closedLoop(concurrency, seconds / 2, frames)),
-        clientCpu: cpuShare(cpu2, seconds / 2),
-      });
-      const cpu0 = process.cpuUsage();
-      rounds.direct.push({
-        ...(await closedLoop(concurrency, seconds / 2, pgDirect)),
-        clientCpu: cpuShare(cpu0, seconds / 2),
-      });
-      const cpu1 = process.cpuUsage();
-      rounds.grpc.push({
-        ...(await closedLoop(concurrency, seconds / 2, grpc)),
-        clientCpu: cpuShare(cpu1, seconds / 2),
-      });
+      const pid = service.proc.pid;
+      rounds.frames.push(await withCpu(pid, () => closedLoop(concurrency, seconds / 2, frames)));
+      rounds.direct.push(await withCpu(pid, () => closedLoop(concurrency, seconds / 2, pgDirect)));
+      rounds.grpc.push(await withCpu(pid, () => closedLoop(concurrency, seconds / 2, grpc)));
     }
     const g = merge(rounds.grpc);
     const fr = merge(rounds.frames);
@@ -348,7 +338,7 @@ function print(r: {
   out.write('\nload (closed loop)\n');
   for (const [k, v] of Object.entries(r.load)) {
     if (typeof v !== 'object' || v === null) continue;
-    type Figures = { qps: number; p50: number; p95: number; p99: number; clientCpu?: number };
+    type Figures = Pick<LoadResult, 'qps' | 'p50' | 'p95' | 'p99' | 'cpuMsPerCall'>;
     const { grpc, grpc_frames, direct, ratio, ratio_frames } = v as {
       grpc: Figures;
       grpc_frames: Figures;
@@ -361,8 +351,13 @@ function print(r: {
       ['grpc pre-encoded', grpc_frames],
       ['direct pg', direct],
     ] as const) {
+      const cpu = x.cpuMsPerCall;
       out.write(
-        `${k.padEnd(15)} ${name.padEnd(17)} ${x.qps.toFixed(0).padStart(6)} qps  p50 ${x.p50.toFixed(1)}  p95 ${x.p95.toFixed(1)}  p99 ${x.p99.toFixed(1)} ms  client cpu ${(x.clientCpu ?? 0).toFixed(2)} cores\n`,
+        `${k.padEnd(15)} ${name.padEnd(17)} ${x.qps.toFixed(0).padStart(6)} qps  p50 ${x.p50.toFixed(1)}  p95 ${x.p95.toFixed(1)}  p99 ${x.p99.toFixed(1)} ms` +
+          (cpu
+            ? `  cpu ms/call: postgres ${cpu.postgres.toFixed(2)}, server ${cpu.server.toFixed(2)}, client ${cpu.client.toFixed(2)}`
+            : '') +
+          '\n',
       );
     }
     out.write(

@@ -14,7 +14,9 @@ export async function startContextProcess(
   env: Record<string, string>,
   port: number,
 ): Promise<{ proc: ChildProcess; stop(): Promise<void> }> {
-  const proc = spawn(process.execPath, [`${REPO}/context-service/dist/main.js`], {
+  // BENCH_SERVER_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+  const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const proc = spawn(process.execPath, [...flags, `${REPO}/context-service/dist/main.js`], {
     env: {
       ...process.env,
       CONTEXT_GRPC_PORT: String(port),

@@ -1,3 +1,5 @@
+import type { CpuPerCall } from './proc-cpu.js';
+
 /** Percentile (nearest rank) of sorted values. */
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return 0;
@@ -6,8 +8,8 @@ export function percentile(sorted: number[], p: number): number {
 }
 
 export interface LoadResult {
-  /** Share of one core the bench process (the load generator) used, when measured. */
-  clientCpu?: number;
+  /** CPU per call by process, when measured (see withCpu). */
+  cpuMsPerCall?: CpuPerCall;
   calls: number;
   errors: number;
   seconds: number;
@@ -58,18 +60,20 @@ export async function closedLoop(
   };
 }
 
-/** Cores' worth of CPU this process used since `start`, over `seconds`. */
-export function cpuShare(start: NodeJS.CpuUsage, seconds: number): number {
-  const d = process.cpuUsage(start);
-  return (d.user + d.system) / 1e6 / seconds;
-}
-
 /** Combines rounds: summed calls over summed time; latency percentiles averaged. */
 export function merge(rounds: LoadResult[]): LoadResult {
   const sum = (f: (r: LoadResult) => number) => rounds.reduce((s, r) => s + f(r), 0);
   const mean = (f: (r: LoadResult) => number) => sum(f) / rounds.length;
+  const cpu = (k: keyof CpuPerCall) =>
+    sum((r) => (r.cpuMsPerCall?.[k] ?? 0) * r.calls) /
+    Math.max(
+      1,
+      sum((r) => r.calls),
+    );
   return {
-    clientCpu: mean((r) => r.clientCpu ?? 0),
+    cpuMsPerCall: rounds.some((r) => r.cpuMsPerCall)
+      ? { client: cpu('client'), server: cpu('server'), postgres: cpu('postgres') }
+      : undefined,
     calls: sum((r) => r.calls),
     errors: sum((r) => r.errors),
     seconds: sum((r) => r.seconds),
