@@ -259,6 +259,9 @@ export async function main(args: string[]): Promise<void> {
       direct: d,
       ratio: g.qps / d.qps,
       ratio_frames: fr.qps / d.qps,
+      // Database work per call, direct ÷ through the service: the QPS ratio the service would
+      // reach if Postgres had the cores to itself (here it shares two with both Node processes).
+      ratio_postgres_cpu: (d.cpuMsPerCall?.postgres ?? 0) / (g.cpuMsPerCall?.postgres ?? 1),
     };
   };
   const raw = rawUnary(
@@ -339,12 +342,13 @@ function print(r: {
   for (const [k, v] of Object.entries(r.load)) {
     if (typeof v !== 'object' || v === null) continue;
     type Figures = Pick<LoadResult, 'qps' | 'p50' | 'p95' | 'p99' | 'cpuMsPerCall'>;
-    const { grpc, grpc_frames, direct, ratio, ratio_frames } = v as {
+    const { grpc, grpc_frames, direct, ratio, ratio_frames, ratio_postgres_cpu } = v as {
       grpc: Figures;
       grpc_frames: Figures;
       direct: Figures;
       ratio: number;
       ratio_frames: number;
+      ratio_postgres_cpu: number;
     };
     for (const [name, x] of [
       ['grpc typed client', grpc],
@@ -361,7 +365,7 @@ function print(r: {
       );
     }
     out.write(
-      `${k.padEnd(15)} ratio grpc/direct: typed client ${ratio.toFixed(2)}, pre-encoded ${ratio_frames.toFixed(2)}\n`,
+      `${k.padEnd(15)} ratio grpc/direct: typed client ${ratio.toFixed(2)}, pre-encoded ${ratio_frames.toFixed(2)}; postgres cpu/call direct/grpc ${ratio_postgres_cpu.toFixed(2)}\n`,
     );
   }
   out.write(`\nsuccess rates: ${JSON.stringify(r.success_rates)}\n`);
