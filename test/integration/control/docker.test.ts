@@ -287,6 +287,39 @@ describe('reconciler with the docker runtime', () => {
     await expectNoOrphans();
   });
 
+  it('an update that cannot start leaves the old instance serving, app in error; a fix rolls on', async () => {
+    await insertApp(pool, { name: 'stuck', desired: 1 });
+    await eventually(async () => (await appStatus('stuck')) === 'running', 20_000, 'stuck running');
+    const [old] = await rows('stuck');
+    const client = scalerClient(svc.port);
+    await client.updateApp({ name: 'stuck', spec: { image: 'autoserve/missing:none' } });
+    await eventually(async () => (await appStatus('stuck')) === 'error', 20_000, 'stuck in error');
+    const serving = (await rows('stuck')).filter(
+      (r) => r.status === 'running' && r.health_status === 'healthy' && !r.draining_since,
+    );
+    expect(serving.map((r) => r.id)).toEqual([old!.id]);
+    const errs = await events('stuck', 'error');
+    expect(errs.some((e) => e.message.includes('image not found'))).toBe(true);
+
+    const fixed = await client.updateApp({
+      name: 'stuck',
+      spec: { image: 'autoserve/node-http:test', env: { RELEASE: 'fixed' } },
+    });
+    await eventually(
+      async () => {
+        const r = await rows('stuck');
+        return (await appStatus('stuck')) === 'running' && r.length === 1 && r[0]!.id !== old!.id;
+      },
+      60_000,
+      'rolled to the fixed spec',
+    );
+    const { instances } = await client.listInstances({ appName: 'stuck' });
+    expect(instances.map((i) => i.appGeneration)).toEqual([fixed.app!.generation]);
+    await client.deleteApp({ name: 'stuck' });
+    await eventually(async () => (await appStatus('stuck')) === undefined, 30_000, 'stuck deleted');
+    await expectNoOrphans();
+  });
+
   it('missing image: instance error, app error, an event naming the cause; the Scaler keeps running', async () => {
     await insertApp(pool, { name: 'ghost', image: 'autoserve/missing:none', desired: 1 });
     await eventually(async () => (await appStatus('ghost')) === 'error', 15_000, 'ghost in error');
