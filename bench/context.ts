@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from 'node:fs';
 import { SearchSimilarIncidentsRequestSchema } from '@autoserve/proto/context/v1';
-import { createPool, withTx } from '@autoserve/runtime';
+import { createPool, withReadSession } from '@autoserve/runtime';
 import { create, toBinary } from '@bufbuild/protobuf';
 import pg from 'pg';
 import { listSimilarIncidents } from '../context-service/dist/queries/similar.js';
@@ -175,12 +175,10 @@ export async function main(args: string[]): Promise<void> {
     method: 'exact' | 'hnsw',
     ef: number,
   ) =>
-    withTx(
+    // What the service runs, minus its replica probe: the settings, then the query.
+    withReadSession(
       pool,
-      {
-        readOnly: true,
-        settings: { 'hnsw.ef_search': String(ef || 40), 'hnsw.iterative_scan': 'relaxed_order' },
-      },
+      { settings: { 'hnsw.ef_search': String(ef || 40), 'hnsw.iterative_scan': 'relaxed_order' } },
       (c) =>
         listSimilarIncidents(c, {
           vector: q,

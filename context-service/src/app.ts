@@ -5,6 +5,7 @@ import {
   type Logger,
   type RunningService,
   serve,
+  withReadSession,
 } from '@autoserve/runtime';
 import type { ContextConfig } from './config.js';
 import { createContextHandlers } from './handlers/index.js';
@@ -42,12 +43,15 @@ export async function startContextService(
     pools: primary ? { replica, primary } : { replica },
     // Serving while some copy of the data answers: the replica, or the
     // primary fallback that reads are routed to when the replica is down.
+    // Through withReadSession like every read, so the probe sets its own
+    // statement_timeout instead of inheriting the last call's session value.
     probe: async () => {
+      const ping = (pool: typeof replica) => withReadSession(pool, {}, (c) => c.query('SELECT 1'));
       try {
-        await replica.query('SELECT 1');
+        await ping(replica);
       } catch (err) {
         if (!primary) throw err;
-        await primary.query('SELECT 1');
+        await ping(primary);
       }
     },
     onStop: async () => {

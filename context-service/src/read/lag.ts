@@ -2,7 +2,7 @@ import { recordReplicaLag } from '@autoserve/runtime';
 
 /**
  * What a read transaction learns about the server it runs on, evaluated with
- * its settings in one round trip (see withTx's probe).
+ * its settings in one round trip (see withReadSession's probe).
  */
 export const LAG_COLUMNS = `
        pg_is_in_recovery() AS in_recovery,

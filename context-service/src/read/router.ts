@@ -4,7 +4,7 @@ import {
   isConnectionError,
   type Pool,
   type PoolClient,
-  withTx,
+  withReadSession,
 } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Logger } from 'pino';
@@ -46,7 +46,7 @@ export interface ReadRouter {
 // primary cannot hit it.
 const RECOVERY_CONFLICT = '40001';
 
-/** Thrown inside the replica transaction to abandon it for the primary. */
+/** Thrown inside a replica read to abandon it for the primary. */
 class TooStale extends Error {
   constructor(readonly reason: string) {
     super(reason);
@@ -54,8 +54,8 @@ class TooStale extends Error {
 }
 
 /**
- * Replica honesty: every read measures the replica's replay lag inside its own
- * transaction (so the figure describes the snapshot it read), and falls back to
+ * Replica honesty: every read measures the replica's replay lag in the
+ * statement that applies its settings, just before its queries, and falls back to
  * the primary, with the same read-only role, when the replica is unreachable,
  * lags beyond the bound, or cancels the read for a recovery conflict. Reads are
  * idempotent, so retrying one on the primary is always safe.
@@ -68,9 +68,15 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
 
   // Ask the primary how far it has got: one extra round trip, only when the
   // replica alone cannot show it is fresh (the read would leave it otherwise).
-  const confirm = async (sample: ReplaySample): Promise<Freshness | undefined | 'primary down'> => {
+  const confirm = async (
+    sample: ReplaySample,
+    options: ReadOptions,
+  ): Promise<Freshness | undefined | 'primary down'> => {
     try {
-      return gauge.confirm(sample, await getPrimaryFlushLsn(opts.primary!));
+      const lsn = await withReadSession(opts.primary!, { deadline: options.deadline }, (c) =>
+        getPrimaryFlushLsn(c),
+      );
+      return gauge.confirm(sample, lsn);
     } catch (err) {
       if (!isConnectionError(err)) throw err;
       opts.log.warn({ err }, 'primary unreachable, serving the replica as it is');
@@ -84,7 +90,7 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
     reason: string,
     lagMs: number | undefined,
   ): Promise<Routed<T>> => {
-    const value = await withTx(opts.primary!, { ...options, readOnly: true }, fn);
+    const value = await withReadSession(opts.primary!, options, fn);
     return {
       value,
       readInfo: {
@@ -105,14 +111,14 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
       let staleReason = '';
       let primaryDown = false;
       try {
-        const value = await withTx(
+        const value = await withReadSession(
           opts.replica,
-          { ...options, readOnly: true, probe: LAG_COLUMNS },
+          { ...options, probe: LAG_COLUMNS },
           async (client, probed) => {
             const sample = sampleOf(probed);
             let freshness = gauge.assess(sample);
             if (opts.primary && !fresh(freshness, opts.maxReplicaLagMs)) {
-              const confirmed = await confirm(sample);
+              const confirmed = await confirm(sample, options);
               if (confirmed === 'primary down') primaryDown = true;
               else freshness = confirmed ?? freshness;
             }

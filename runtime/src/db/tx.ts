@@ -34,6 +34,55 @@ export interface TxOptions {
 }
 
 /**
+ * Applies the call's statement_timeout and `settings` in one statement that
+ * also evaluates `probe`; returns the probe's row. `scope` 'transaction' lasts
+ * until COMMIT, 'session' until the connection's next user sets them again.
+ */
+async function applySettings(
+  client: PoolClient,
+  options: TxOptions,
+  scope: 'transaction' | 'session',
+): Promise<Record<string, unknown>> {
+  // All settings in one round trip: under CPU contention every extra round
+  // trip costs a scheduler wake-up on both sides.
+  const names = ['statement_timeout', ...Object.keys(options.settings ?? {})];
+  const values = [
+    String(statementTimeoutMs(options.deadline)),
+    ...Object.values(options.settings ?? {}),
+  ];
+  const applied = await client.query(
+    `SELECT (SELECT count(set_config(k, v, $3)) FROM unnest($1::text[], $2::text[]) AS s(k, v)) AS settings${options.probe ? `, ${options.probe}` : ''}`,
+    [names, values, scope === 'transaction'],
+  );
+  return applied.rows[0] as Record<string, unknown>;
+}
+
+/**
+ * Checks a client out with an 'error' listener for as long as `fn` holds it.
+ * The pool stops listening for a client's socket errors while it is checked
+ * out; without a listener a Postgres crash mid-query is an unhandled 'error'
+ * event that takes the whole process down. The query itself still rejects,
+ * so the error reaches the caller.
+ */
+async function withClient<T>(
+  pool: Pool,
+  fn: (client: PoolClient, markBroken: () => void) => Promise<T>,
+): Promise<T> {
+  const client = await pool.connect();
+  let broken = false;
+  const onError = () => {
+    broken = true;
+  };
+  client.on('error', onError);
+  try {
+    return await fn(client, onError);
+  } finally {
+    client.off('error', onError);
+    client.release(broken);
+  }
+}
+
+/**
  * Runs `fn` in one transaction with the call's remaining deadline as
  * statement_timeout (transaction-local, so pooled connections keep their
  * defaults). Rolls back on any error.
@@ -43,41 +92,38 @@ export async function withTx<T>(
   options: TxOptions,
   fn: (client: PoolClient, probed: Record<string, unknown>) => Promise<T>,
 ): Promise<T> {
-  const client = await pool.connect();
-  let broken = false;
-  // The pool stops listening for a client's socket errors while it is
-  // checked out; without a listener a Postgres crash mid-query is an
-  // unhandled 'error' event that takes the whole process down. The query
-  // itself still rejects, so the error reaches the caller.
-  const onError = () => {
-    broken = true;
-  };
-  client.on('error', onError);
-  try {
-    await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-    // All settings in one round trip: under CPU contention every extra round
-    // trip costs a scheduler wake-up on both sides.
-    const names = ['statement_timeout', ...Object.keys(options.settings ?? {})];
-    const values = [
-      String(statementTimeoutMs(options.deadline)),
-      ...Object.values(options.settings ?? {}),
-    ];
-    const applied = await client.query(
-      `SELECT (SELECT count(set_config(k, v, true)) FROM unnest($1::text[], $2::text[]) AS s(k, v)) AS settings${options.probe ? `, ${options.probe}` : ''}`,
-      [names, values],
-    );
-    const result = await fn(client, applied.rows[0] as Record<string, unknown>);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
+  return withClient(pool, async (client, markBroken) => {
     try {
-      await client.query('ROLLBACK');
-    } catch {
-      broken = true;
+      await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
+      const probed = await applySettings(client, options, 'transaction');
+      const result = await fn(client, probed);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      try {
+        await client.query('ROLLBACK');
+      } catch {
+        markBroken();
+      }
+      throw err;
     }
-    throw err;
-  } finally {
-    client.off('error', onError);
-    client.release(broken);
-  }
+  });
+}
+
+/**
+ * Runs read-only `fn` without a transaction: the settings are session-level,
+ * applied with the probe in one statement, so a single-query read costs two
+ * round trips instead of four. For pools whose every user goes through here
+ * (each sets its own statement_timeout first). Statements see their own
+ * snapshots, as they do in a READ COMMITTED transaction anyway, and none is
+ * held open between them (fewer recovery conflicts on a standby).
+ */
+export async function withReadSession<T>(
+  pool: Pool,
+  options: Omit<TxOptions, 'readOnly'>,
+  fn: (client: PoolClient, probed: Record<string, unknown>) => Promise<T>,
+): Promise<T> {
+  return withClient(pool, async (client) =>
+    fn(client, await applySettings(client, options, 'session')),
+  );
 }
