@@ -2,6 +2,7 @@ import Docker from 'dockerode';
 import { dockerError, isNotFound } from './docker-errors.js';
 import { type CpuSample, cpuPercentOf, memoryOf } from './docker-stats.js';
 import {
+  generationOf,
   type InstanceSpec,
   LABEL_APP,
   LABEL_GENERATION,
@@ -153,8 +154,3 @@ function exitCodeOf(status: string): number | undefined {
 }
 
 export type DockerStats = Parameters<typeof cpuPercentOf>[0];
-
-/** A generation label as written by create; anything else (hand-made, absent) is none. */
-function generationOf(label: string | undefined): string | undefined {
-  return label !== undefined && /^[1-9][0-9]{0,18}$/.test(label) ? label : undefined;
-}

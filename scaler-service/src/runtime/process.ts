@@ -5,6 +5,7 @@ import { totalmem } from 'node:os';
 import { join } from 'node:path';
 import { isAlive, readProcStat, readRssBytes } from './proc-stat.js';
 import {
+  generationOf,
   type InstanceSpec,
   type Runtime,
   RuntimeError,
@@ -137,7 +138,7 @@ export function createProcessRuntime(opts: { dir: string }): Runtime {
           name: s.name,
           appName: s.appName,
           replicaIndex: s.replicaIndex,
-          generation: s.generation,
+          generation: generationOf(s.generation),
           port: s.port,
           state: alive ? 'running' : 'exited',
           exitCode: alive ? undefined : (s.exitCode ?? -1),

@@ -10,6 +10,11 @@ export const LABEL_REPLICA = 'autoserve.replica';
 export const LABEL_PORT = 'autoserve.port';
 /** The app generation (spec version) it was made from, so a restarted Scaler knows what to roll. */
 export const LABEL_GENERATION = 'autoserve.generation';
+
+/** A generation as create writes it; anything else (hand-made, absent, corrupt) is none. */
+export function generationOf(value: unknown): string | undefined {
+  return typeof value === 'string' && /^[1-9][0-9]{0,17}$/.test(value) ? value : undefined;
+}
 /** The owner marker: which Scaler deployment made it (SCALER_RUNTIME_OWNER). */
 export const LABEL_OWNER = 'autoserve.owner';
 
