@@ -1,6 +1,7 @@
 import { runMigrations } from '@autoserve/runtime';
 import pg from 'pg';
 import { REPO, startCluster, withDb } from '../../test/support/cluster.js';
+import { waitForReplay } from '../../test/support/replay.js';
 
 /** Superuser URLs of the benchmark database on the primary and the replica. */
 export interface BenchDb {
@@ -49,23 +50,6 @@ export async function benchDatabase(name: string): Promise<BenchDb> {
 }
 
 /** Waits until the replica has replayed everything the primary has written so far. */
-export async function waitForReplica(db: BenchDb, timeoutMs = 600_000): Promise<void> {
-  const p = new pg.Client({ connectionString: db.primaryUrl });
-  const r = new pg.Client({ connectionString: db.replicaUrl });
-  await Promise.all([p.connect(), r.connect()]);
-  try {
-    const lsn = (await p.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const ok = await r.query<{ ok: boolean }>(
-        'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok',
-        [lsn],
-      );
-      if (ok.rows[0]!.ok) return;
-      if (Date.now() > until) throw new Error('replica did not catch up');
-      await new Promise((res) => setTimeout(res, 200));
-    }
-  } finally {
-    await Promise.all([p.end(), r.end()]);
-  }
+export function waitForReplica(db: BenchDb, timeoutMs = 600_000): Promise<void> {
+  return waitForReplay(db.primaryUrl, db.replicaUrl, { timeoutMs, pollMs: 200 });
 }

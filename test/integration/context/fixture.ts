@@ -5,6 +5,7 @@ import { createGrpcTransport } from '@connectrpc/connect-node';
 import pg from 'pg';
 import { expect } from 'vitest';
 import type { TestDb } from '../../support/database.js';
+import { waitForReplay } from '../../support/replay.js';
 import { TOKENS } from '../../support/services.js';
 
 /** Unique lower-case prefix so this file's rows never meet another file's. */
@@ -25,25 +26,8 @@ export function contextClient(service: RunningService): ContextClient {
 export const auth = { headers: { authorization: `Bearer ${TOKENS.read}` } };
 
 /** Waits until the replica has replayed everything written on the primary so far. */
-export async function waitForReplica(db: TestDb, timeoutMs = 30_000): Promise<void> {
-  const p = new pg.Client({ connectionString: db.ownerUrl });
-  const r = new pg.Client({ connectionString: db.ownerReplicaUrl });
-  await Promise.all([p.connect(), r.connect()]);
-  try {
-    const lsn = (await p.query<{ l: string }>('SELECT pg_current_wal_lsn()::text AS l')).rows[0]!.l;
-    const until = Date.now() + timeoutMs;
-    for (;;) {
-      const ok = await r.query<{ ok: boolean }>(
-        'SELECT pg_last_wal_replay_lsn() >= $1::pg_lsn AS ok',
-        [lsn],
-      );
-      if (ok.rows[0]!.ok) return;
-      if (Date.now() > until) throw new Error('replica did not catch up');
-      await new Promise((res) => setTimeout(res, 50));
-    }
-  } finally {
-    await Promise.all([p.end(), r.end()]);
-  }
+export function waitForReplica(db: TestDb, timeoutMs = 30_000): Promise<void> {
+  return waitForReplay(db.ownerUrl, db.ownerReplicaUrl, { timeoutMs, pollMs: 50 });
 }
 
 /** Runs fn with a connected client, then closes it. */
