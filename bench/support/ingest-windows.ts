@@ -1,7 +1,7 @@
 import { common, type ScalerService } from '@autoserve/proto';
+import { listMetricWindows } from '@autoserve/runtime';
 import type { Client } from '@connectrpc/connect';
 import pg from 'pg';
-import { listMetricWindows } from '../../scaler-service/src/queries/metrics.js';
 import { metricTypeCodec } from '../../scaler-service/src/validation/enums.js';
 import { percentile } from './ingest-setup.js';
 import { progress } from './progress.js';

@@ -3,17 +3,12 @@ import type {
   GetAppMetricsRequest,
   GetAppMetricsResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { invalidArgument, notFound } from '@autoserve/runtime';
+import { invalidArgument, listMetricWindows, notFound } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { metricType } from '../mapping/enums.js';
 import { tsOf } from '../mapping/time.js';
-import {
-  appExists,
-  listMetricBuckets,
-  listMetricWindows,
-  type MetricsRange,
-} from '../queries/app-history.js';
+import { appExists, listMetricBuckets, type MetricsRange } from '../queries/app-history.js';
 import { durationMs, knownEnums, requiredText, timeRange } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 
@@ -55,7 +50,13 @@ export function createAppMetricsHandler(deps: HandlerDeps, now: () => number = D
       bucketSeconds = bucketMs / 1000;
     }
     const routed = await deps.router.read({ deadline: ctx }, async (client) => {
-      const windows = await listMetricWindows(client, m);
+      const windows = await listMetricWindows(client, {
+        appName,
+        types: m.types ?? metricType.values,
+        start: m.since,
+        end: m.until,
+        instanceId: null,
+      });
       if (windows.length === 0 && !(await appExists(client, appName))) {
         throw notFound(`app ${appName}`);
       }
@@ -76,7 +77,7 @@ export function createAppMetricsHandler(deps: HandlerDeps, now: () => number = D
         p50: w.p50,
         p95: w.p95,
         p99: w.p99,
-        dataPoints: BigInt(w.n),
+        dataPoints: BigInt(w.data_points),
         windowStart: start,
         windowEnd: end,
       })),

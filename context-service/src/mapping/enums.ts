@@ -29,6 +29,8 @@ function bimap<E extends number>(
     fromDb.set(text, n as E);
   }
   return {
+    /** Every database spelling, in enum order. */
+    values: [...toDb.values()] as readonly string[],
     toDb: (v: E): string => toDb.get(v)!,
     fromDb: (text: string | null | undefined): E => (text ? (fromDb.get(text) ?? 0) : 0) as E,
   };

@@ -61,17 +61,6 @@ export interface MetricsRange {
   until: string;
 }
 
-export interface MetricWindowRow {
-  metric_type: string;
-  avg: number;
-  min: number;
-  max: number;
-  p50: number;
-  p95: number;
-  p99: number;
-  n: string;
-}
-
 function metricsWhere(m: MetricsRange, q: Params): string {
   const w = [
     `app_name = ${q.p(m.appName)}`,
@@ -80,28 +69,6 @@ function metricsWhere(m: MetricsRange, q: Params): string {
   ];
   if (m.types?.length) w.push(`metric_type = ANY(${q.p(m.types)}::text[])`);
   return w.join(' AND ');
-}
-
-/**
- * Aggregates per metric type over [since, until): an index-only scan of
- * idx_metrics_app_type_time (value is INCLUDEd), the autoscaler's own query.
- */
-export async function listMetricWindows(
-  client: PoolClient,
-  m: MetricsRange,
-): Promise<MetricWindowRow[]> {
-  const q = new Params();
-  const r = await client.query<MetricWindowRow>(
-    `SELECT metric_type, avg(value) AS avg, min(value) AS min, max(value) AS max,
-            percentile_cont(0.5) WITHIN GROUP (ORDER BY value) AS p50,
-            percentile_cont(0.95) WITHIN GROUP (ORDER BY value) AS p95,
-            percentile_cont(0.99) WITHIN GROUP (ORDER BY value) AS p99,
-            count(*)::text AS n
-     FROM metrics WHERE ${metricsWhere(m, q)}
-     GROUP BY metric_type ORDER BY metric_type`,
-    q.values,
-  );
-  return r.rows;
 }
 
 export interface MetricBucketRow {

@@ -1,8 +1,7 @@
 import type { scaler } from '@autoserve/proto';
-import { invalidArgument, withTx } from '@autoserve/runtime';
+import { invalidArgument, listMetricWindows, withTx } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getAppOrThrow } from '../queries/apps.js';
-import { listMetricWindows } from '../queries/metrics.js';
 import { metricTypeCodec } from '../validation/enums.js';
 import { timestampOf } from '../validation/fields.js';
 import { validateAppName } from '../validation/names.js';

@@ -1,4 +1,4 @@
-import type { Db } from './db.js';
+import type pg from 'pg';
 
 /** Aggregates of one metric type over a window. */
 export interface MetricWindowRow {
@@ -14,14 +14,22 @@ export interface MetricWindowRow {
 
 /**
  * avg/min/max/p50/p95/p99/count per metric type of one app over
- * [start, end). One LATERAL probe per type, so each is a range scan of
+ * [start, end): GetMetricWindows on the Scaler, GetAppMetrics on the Context
+ * service. One LATERAL probe per type, so each is a range scan of
  * idx_metrics_app_type_time (app_name, metric_type, timestamp DESC) INCLUDE
  * (value) on the partitions the window touches, answered from the index;
  * types without samples are left out.
  */
 export async function listMetricWindows(
-  db: Db,
-  q: { appName: string; types: string[]; start: Date; end: Date; instanceId: number | null },
+  db: Pick<pg.ClientBase, 'query'>,
+  q: {
+    appName: string;
+    types: readonly string[];
+    /** A Date, or ISO text when microseconds matter. */
+    start: Date | string;
+    end: Date | string;
+    instanceId: number | null;
+  },
 ): Promise<MetricWindowRow[]> {
   const res = await db.query<MetricWindowRow>(
     `SELECT t.metric_type, w.avg, w.min, w.max,
@@ -33,7 +41,7 @@ export async function listMetricWindows(
                count(*) AS n
           FROM metrics m
          WHERE m.app_name = $1 AND m.metric_type = t.metric_type
-           AND m.timestamp >= $3 AND m.timestamp < $4
+           AND m.timestamp >= $3::timestamptz AND m.timestamp < $4::timestamptz
            AND ($5::int IS NULL OR m.instance_id = $5)
       ) AS w
       WHERE w.n > 0
