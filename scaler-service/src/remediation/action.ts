@@ -2,14 +2,15 @@ import type { common, scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
 import { actionResultCodec } from '../validation/enums.js';
-import { timestampOf } from '../validation/fields.js';
 import {
   jsonOrNull,
   optional,
   optionalDate,
   required,
   strings,
+  trailChange,
   trailColumns,
+  trailToProto,
   ts,
 } from './fields.js';
 
@@ -84,7 +85,7 @@ export function actionColumns(r: common.ActionExecution | undefined, f = 'record
 export function actionChange(req: scaler.UpdateActionExecutionRequest) {
   const change: Record<string, unknown> = {};
   if (req.phase !== undefined) change.phase = required('phase', req.phase, 50);
-  if (req.message !== undefined) change.message = optional('message', req.message, 65_536);
+  Object.assign(change, trailChange(req));
   const result = resultText('action_result', req.actionResult);
   if (result) change.action_result = result;
   if (req.resourceVersion !== undefined) {
@@ -94,8 +95,6 @@ export function actionChange(req: scaler.UpdateActionExecutionRequest) {
   if (req.rollbackReason !== undefined) {
     change.rollback_reason = optional('rollback_reason', req.rollbackReason, 65_536);
   }
-  if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
-  if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
   if (req.rolledBackAt) change.rolled_back_at = optionalDate('rolled_back_at', req.rolledBackAt);
   return change;
 }
@@ -124,11 +123,7 @@ export function actionToProto(row: ActionRow) {
     isRolledBack: row.is_rolled_back ?? false,
     rollbackReason: row.rollback_reason ?? '',
     phase: row.phase ?? '',
-    message: row.message ?? '',
-    createdAt: timestampOf(row.created_at),
-    ...ts('startedAt', row.started_at),
-    ...ts('completedAt', row.completed_at),
+    ...trailToProto(row),
     ...ts('rolledBackAt', row.rolled_back_at),
-    correlationId: row.correlation_id ?? '',
   };
 }

@@ -1,15 +1,15 @@
 import type { common, scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
-import { durationSeconds, timestampOf } from '../validation/fields.js';
+import { durationSeconds } from '../validation/fields.js';
 import {
   between,
   jsonOrNull,
   optional,
-  optionalDate,
   required,
+  trailChange,
   trailColumns,
-  ts,
+  trailToProto,
 } from './fields.js';
 
 /** An ai_analysis row. */
@@ -73,15 +73,13 @@ export function analysisColumns(r: common.AiAnalysis | undefined, f = 'record') 
 export function analysisChange(req: scaler.UpdateAiAnalysisRequest) {
   const change: Record<string, unknown> = {};
   if (req.phase !== undefined) change.phase = required('phase', req.phase, 50);
-  if (req.message !== undefined) change.message = optional('message', req.message, 65_536);
+  Object.assign(change, trailChange(req));
   if (req.rootCause !== undefined)
     change.root_cause = optional('root_cause', req.rootCause, 65_536);
   if (req.confidence !== undefined) change.confidence = between('confidence', req.confidence, 0, 1);
   if (req.recommendedAction !== undefined) {
     change.recommended_action = optional('recommended_action', req.recommendedAction, 65_536);
   }
-  if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
-  if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
   return change;
 }
 
@@ -104,10 +102,6 @@ export function analysisToProto(row: AnalysisRow) {
     tokensUsed: row.tokens_used ?? 0,
     investigationTime: { seconds: BigInt(row.investigation_time_seconds ?? 0), nanos: 0 },
     phase: row.phase ?? '',
-    message: row.message ?? '',
-    createdAt: timestampOf(row.created_at),
-    ...ts('startedAt', row.started_at),
-    ...ts('completedAt', row.completed_at),
-    correlationId: row.correlation_id ?? '',
+    ...trailToProto(row),
   };
 }

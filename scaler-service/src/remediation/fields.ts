@@ -64,3 +64,33 @@ export function trailColumns(f: string, r: RecordTrail) {
     correlation_id: optional(`${f}.correlation_id`, r.correlationId, 255),
   };
 }
+
+/** The trail columns an Update* request changes: only those it sets. */
+export function trailChange(req: {
+  message?: string | undefined;
+  startedAt?: Timestamp | undefined;
+  completedAt?: Timestamp | undefined;
+}): Record<string, unknown> {
+  const change: Record<string, unknown> = {};
+  if (req.message !== undefined) change.message = optional('message', req.message, 65_536);
+  if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
+  if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
+  return change;
+}
+
+/** The trail columns of a stored record, as its message fields. */
+export function trailToProto(row: {
+  message: string | null;
+  created_at: Date;
+  started_at: Date | null;
+  completed_at: Date | null;
+  correlation_id: string | null;
+}) {
+  return {
+    message: row.message ?? '',
+    createdAt: timestampOf(row.created_at),
+    ...ts('startedAt', row.started_at),
+    ...ts('completedAt', row.completed_at),
+    correlationId: row.correlation_id ?? '',
+  };
+}

@@ -1,16 +1,15 @@
 import type { common, scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
-import { timestampOf } from '../validation/fields.js';
 import {
   between,
   jsonOrNull,
   optional,
-  optionalDate,
   required,
   strings,
+  trailChange,
   trailColumns,
-  ts,
+  trailToProto,
 } from './fields.js';
 
 /** A remediation_processing row. */
@@ -47,12 +46,10 @@ export function processingColumns(r: common.RemediationProcessing | undefined, f
 export function processingChange(req: scaler.UpdateRemediationProcessingRequest) {
   const change: Record<string, unknown> = {};
   if (req.phase !== undefined) change.phase = required('phase', req.phase, 50);
-  if (req.message !== undefined) change.message = optional('message', req.message, 65_536);
+  Object.assign(change, trailChange(req));
   if (req.contextQuality !== undefined) {
     change.context_quality = between('context_quality', req.contextQuality, 0, 1);
   }
-  if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
-  if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
   return change;
 }
 
@@ -66,10 +63,6 @@ export function processingToProto(row: ProcessingRow) {
     contextQuality: row.context_quality ?? 0,
     missingDataFields: row.missing_data_fields ?? [],
     phase: row.phase ?? '',
-    message: row.message ?? '',
-    createdAt: timestampOf(row.created_at),
-    ...ts('startedAt', row.started_at),
-    ...ts('completedAt', row.completed_at),
-    correlationId: row.correlation_id ?? '',
+    ...trailToProto(row),
   };
 }

@@ -1,8 +1,8 @@
 import type { common, scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import { priorityCodec, remediationPhaseCodec } from '../validation/enums.js';
-import { checkStringMap, timestampOf } from '../validation/fields.js';
-import { optional, optionalDate, required, trailColumns, ts } from './fields.js';
+import { checkStringMap } from '../validation/fields.js';
+import { optional, required, trailChange, trailColumns, trailToProto } from './fields.js';
 
 /** A remediation_requests row. */
 export interface RemediationRequestRow {
@@ -70,10 +70,8 @@ export function requestChange(req: scaler.UpdateRemediationRequestRequest) {
   const change: Record<string, unknown> = {};
   const phase = phaseText('phase', req.phase);
   if (phase) change.phase = phase;
-  if (req.message !== undefined) change.message = optional('message', req.message, 65_536);
+  Object.assign(change, trailChange(req));
   if (req.reason !== undefined) change.reason = optional('reason', req.reason, 255);
-  if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
-  if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
   return change;
 }
 
@@ -92,12 +90,8 @@ export function requestToProto(row: RemediationRequestRow) {
     priority: priorityCodec.fromDb(row.priority),
     fingerprint: row.fingerprint ?? '',
     phase: remediationPhaseCodec.fromDb(row.phase),
-    message: row.message ?? '',
+    ...trailToProto(row),
     reason: row.reason ?? '',
-    createdAt: timestampOf(row.created_at),
-    ...ts('startedAt', row.started_at),
-    ...ts('completedAt', row.completed_at),
-    correlationId: row.correlation_id ?? '',
     labels: row.labels ?? {},
   };
 }

@@ -1,8 +1,16 @@
 import type { common, scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import { workflowPhaseCodec } from '../validation/enums.js';
-import { checkInt, timestampOf } from '../validation/fields.js';
-import { optional, optionalDate, required, trailColumns, ts } from './fields.js';
+import { checkInt } from '../validation/fields.js';
+import {
+  optional,
+  optionalDate,
+  required,
+  trailChange,
+  trailColumns,
+  trailToProto,
+  ts,
+} from './fields.js';
 
 /** A workflow_executions row. */
 export interface WorkflowRow {
@@ -62,15 +70,13 @@ export function workflowChange(req: scaler.UpdateWorkflowExecutionRequest) {
   const change: Record<string, unknown> = {};
   const phase = phaseText('phase', req.phase);
   if (phase) change.phase = phase;
-  if (req.message !== undefined) change.message = optional('message', req.message, 65_536);
+  Object.assign(change, trailChange(req));
   if (req.currentStep !== undefined) change.current_step = count('current_step', req.currentStep);
   if (req.completedCount !== undefined)
     change.completed_count = count('completed_count', req.completedCount);
   if (req.failedCount !== undefined) change.failed_count = count('failed_count', req.failedCount);
   if (req.skippedCount !== undefined)
     change.skipped_count = count('skipped_count', req.skippedCount);
-  if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
-  if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
   if (req.pausedAt) change.paused_at = optionalDate('paused_at', req.pausedAt);
   return change;
 }
@@ -91,11 +97,7 @@ export function workflowToProto(row: WorkflowRow) {
     failedCount: row.failed_count ?? 0,
     skippedCount: row.skipped_count ?? 0,
     phase: workflowPhaseCodec.fromDb(row.phase),
-    message: row.message ?? '',
-    createdAt: timestampOf(row.created_at),
-    ...ts('startedAt', row.started_at),
-    ...ts('completedAt', row.completed_at),
+    ...trailToProto(row),
     ...ts('pausedAt', row.paused_at),
-    correlationId: row.correlation_id ?? '',
   };
 }
