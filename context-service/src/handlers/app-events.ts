@@ -3,7 +3,7 @@ import type {
   ListAppEventsRequest,
   ListAppEventsResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { decodePageToken, encodePageToken, invalidArgument, notFound } from '@autoserve/runtime';
+import { decodePageToken, invalidArgument, notFound, pageOf } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { eventType, severityRank } from '../mapping/enums.js';
@@ -53,15 +53,11 @@ export function createAppEventsHandler(deps: HandlerDeps) {
       }
       return rows;
     });
-    const rows = routed.value;
-    const more = rows.length > pageSize;
-    const page = more ? rows.slice(0, pageSize) : rows;
-    const last = page.at(-1);
-    return {
-      events: page.map(toEvent),
-      nextPageToken:
-        more && last ? encodePageToken(KIND, filter, [String(last.pos_us), String(last.id)]) : '',
-      readInfo: readInfoOf(ctx, routed),
-    };
+    const { page, nextPageToken } = pageOf(routed.value, pageSize, {
+      kind: KIND,
+      filters: filter,
+      positionOf: (last) => [String(last.pos_us), String(last.id)],
+    });
+    return { events: page.map(toEvent), nextPageToken, readInfo: readInfoOf(ctx, routed) };
   };
 }

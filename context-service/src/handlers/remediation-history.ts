@@ -3,7 +3,7 @@ import type {
   ListRemediationHistoryRequest,
   ListRemediationHistoryResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { decodePageToken, encodePageToken, invalidArgument } from '@autoserve/runtime';
+import { decodePageToken, invalidArgument, pageOf } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { priority, remediationPhase } from '../mapping/enums.js';
@@ -49,14 +49,14 @@ export function createRemediationHistoryHandler(deps: HandlerDeps) {
     const routed = await deps.router.read({ deadline: ctx }, (client) =>
       listRemediationRequests(client, filter, cursor, pageSize + 1),
     );
-    const rows = routed.value;
-    const more = rows.length > pageSize;
-    const page = more ? rows.slice(0, pageSize) : rows;
-    const last = page.at(-1);
+    const { page, nextPageToken } = pageOf(routed.value, pageSize, {
+      kind: KIND,
+      filters: filter,
+      positionOf: (last) => [String(last.pos_us), String(last.id)],
+    });
     return {
       requests: page.map(toRemediationRequest),
-      nextPageToken:
-        more && last ? encodePageToken(KIND, filter, [String(last.pos_us), String(last.id)]) : '',
+      nextPageToken,
       readInfo: readInfoOf(ctx, routed),
     };
   };

@@ -1,6 +1,6 @@
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
-import { decodePageToken, encodePageToken, filterHash } from './page-token.js';
+import { decodePageToken, encodePageToken, filterHash, pageOf } from './page-token.js';
 
 const shape = ['string', 'string'] as const;
 const rejects = (fn: () => unknown, message: RegExp) => {
@@ -44,5 +44,19 @@ describe('page tokens', () => {
     rejects(() => decodePageToken(t, 'history', filters, ['number', 'string']), /malformed/);
     const old = Buffer.from(JSON.stringify({ v: 0, k: 'history', f: filterHash(filters), p: [] }));
     rejects(() => decodePageToken(old.toString('base64url'), 'history', filters, shape), /older/);
+  });
+});
+
+describe('pageOf', () => {
+  const next = { kind: 'apps', filters: {}, positionOf: (last: string) => [last] };
+
+  it('keeps limit rows and points the next token at the last one kept', () => {
+    const { page, nextPageToken } = pageOf(['a', 'b', 'c'], 2, next);
+    expect(page).toEqual(['a', 'b']);
+    expect(decodePageToken(nextPageToken, 'apps', {}, ['string'])).toEqual(['b']);
+  });
+
+  it('ends with an empty token when the extra row did not come', () => {
+    expect(pageOf(['a', 'b'], 2, next)).toEqual({ page: ['a', 'b'], nextPageToken: '' });
   });
 });

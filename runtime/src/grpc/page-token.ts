@@ -92,6 +92,23 @@ export function decodePageToken(
   return p as Position;
 }
 
+/**
+ * One page of `rows`, fetched with limit + 1 (the extra row only says there is
+ * more), and the token of the next page, positioned at the last row kept.
+ */
+export function pageOf<R>(
+  rows: R[],
+  limit: number,
+  next: { kind: string; filters: unknown; positionOf: (last: R) => Position },
+): { page: R[]; nextPageToken: string } {
+  if (rows.length <= limit) return { page: rows, nextPageToken: '' };
+  const page = rows.slice(0, limit);
+  return {
+    page,
+    nextPageToken: encodePageToken(next.kind, next.filters, next.positionOf(page[limit - 1]!)),
+  };
+}
+
 /** Page size: 0 means `fallback`, else 1..max (InvalidArgument naming `field`). */
 export function pageSize(field: string, value: number, fallback: number, max: number): number {
   if (value === 0) return fallback;

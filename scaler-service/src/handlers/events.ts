@@ -1,11 +1,5 @@
 import type { common, scaler } from '@autoserve/proto';
-import {
-  decodePageToken,
-  encodePageToken,
-  invalidArgument,
-  pageSize,
-  withTx,
-} from '@autoserve/runtime';
+import { decodePageToken, invalidArgument, pageOf, pageSize, withTx } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import {
   type EventFilter,
@@ -71,14 +65,12 @@ export function createEvents({ db, events }: Pick<WriteSideDeps, 'db' | 'events'
           limit: limit + 1,
         }),
       );
-      const page = rows.slice(0, limit);
-      return {
-        events: page.map(eventToProto),
-        nextPageToken:
-          rows.length > limit
-            ? encodePageToken('events', filters, [page[page.length - 1]!.id])
-            : '',
-      };
+      const { page, nextPageToken } = pageOf(rows, limit, {
+        kind: 'events',
+        filters,
+        positionOf: (last) => [last.id],
+      });
+      return { events: page.map(eventToProto), nextPageToken };
     },
 
     /**

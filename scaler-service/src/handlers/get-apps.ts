@@ -1,11 +1,5 @@
 import type { scaler } from '@autoserve/proto';
-import {
-  decodePageToken,
-  encodePageToken,
-  invalidArgument,
-  pageSize,
-  withTx,
-} from '@autoserve/runtime';
+import { decodePageToken, invalidArgument, pageOf, pageSize, withTx } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getAppOrThrow, listAppSummaries } from '../queries/apps.js';
 import { maybeGetHealthCheck } from '../queries/health-checks.js';
@@ -55,14 +49,12 @@ export function createGetApps({ db }: Pick<WriteSideDeps, 'db'>) {
           limit: limit + 1,
         }),
       );
-      const page = rows.slice(0, limit);
-      return {
-        apps: page.map(appSummaryToProto),
-        nextPageToken:
-          rows.length > limit
-            ? encodePageToken('apps', filters, [page[page.length - 1]!.name])
-            : '',
-      };
+      const { page, nextPageToken } = pageOf(rows, limit, {
+        kind: 'apps',
+        filters,
+        positionOf: (last) => [last.name],
+      });
+      return { apps: page.map(appSummaryToProto), nextPageToken };
     },
   };
 }

@@ -1,11 +1,5 @@
 import type { scaler } from '@autoserve/proto';
-import {
-  decodePageToken,
-  encodePageToken,
-  invalidArgument,
-  pageSize,
-  withTx,
-} from '@autoserve/runtime';
+import { decodePageToken, invalidArgument, pageOf, pageSize, withTx } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getInstanceOrThrow, listInstances } from '../queries/instances.js';
 import { instanceStatusCodec } from '../validation/enums.js';
@@ -42,15 +36,12 @@ export function createInstances({ db }: Pick<WriteSideDeps, 'db'>) {
           limit: limit + 1,
         }),
       );
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        instances: page.map(instanceToProto),
-        nextPageToken:
-          rows.length > limit && last
-            ? encodePageToken('instances', filters, [last.app_name, last.replica_index])
-            : '',
-      };
+      const { page, nextPageToken } = pageOf(rows, limit, {
+        kind: 'instances',
+        filters,
+        positionOf: (last) => [last.app_name, last.replica_index],
+      });
+      return { instances: page.map(instanceToProto), nextPageToken };
     },
   };
 }

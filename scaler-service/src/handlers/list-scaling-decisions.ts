@@ -1,5 +1,5 @@
 import type { scaler } from '@autoserve/proto';
-import { decodePageToken, encodePageToken, pageSize, withTx } from '@autoserve/runtime';
+import { decodePageToken, pageOf, pageSize, withTx } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { listActedDecisions } from '../control/db/decisions.js';
 import { decisionRowToProto } from '../control/decision-proto.js';
@@ -23,15 +23,12 @@ export function createListScalingDecisions({ db }: Pick<WriteSideDeps, 'db'>) {
           limit: limit + 1,
         });
       });
-      const page = rows.slice(0, limit);
-      const last = page[page.length - 1];
-      return {
-        decisions: page.map(decisionRowToProto),
-        nextPageToken:
-          rows.length > limit && last
-            ? encodePageToken('decisions', filters, [last.decided_at.toISOString(), last.id])
-            : '',
-      };
+      const { page, nextPageToken } = pageOf(rows, limit, {
+        kind: 'decisions',
+        filters,
+        positionOf: (last) => [last.decided_at.toISOString(), last.id],
+      });
+      return { decisions: page.map(decisionRowToProto), nextPageToken };
     },
   };
 }
