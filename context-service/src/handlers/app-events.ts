@@ -3,7 +3,7 @@ import type {
   ListAppEventsRequest,
   ListAppEventsResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { decodePageToken, invalidArgument, notFound, pageOf } from '@autoserve/runtime';
+import { notFound, pageOf } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { eventType, severityRank } from '../mapping/enums.js';
@@ -16,6 +16,7 @@ import {
   requiredText,
   timeRange,
 } from '../validate/fields.js';
+import { timeIdCursor } from '../validate/time-id-cursor.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 
 type Response = MessageInitShape<typeof ListAppEventsResponseSchema>;
@@ -41,11 +42,8 @@ export function createAppEventsHandler(deps: HandlerDeps) {
       until: range.before,
     };
     const pageSize = countOrDefault(req.pageSize, 'page_size', 100, 1000);
-    const pos = decodePageToken(req.pageToken, KIND, filter, ['string', 'string']);
-    const cursor = pos ? { timeUs: pos[0] as string, id: pos[1] as string } : undefined;
-    if (cursor && !(/^-?\d{1,19}$/.test(cursor.timeUs) && /^\d{1,19}$/.test(cursor.id))) {
-      throw invalidArgument('page_token', 'malformed page token');
-    }
+    const at = timeIdCursor(req.pageToken, KIND, filter);
+    const cursor = at && { timeUs: at.us, id: at.id };
     const routed = await deps.router.read({ deadline: ctx }, async (client) => {
       const rows = await listAppEvents(client, filter, cursor, pageSize + 1);
       if (rows.length === 0 && !cursor && !(await appExists(client, filter.appName))) {

@@ -3,13 +3,14 @@ import type {
   ListRemediationHistoryRequest,
   ListRemediationHistoryResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { decodePageToken, invalidArgument, pageOf } from '@autoserve/runtime';
+import { pageOf } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { priority, remediationPhase } from '../mapping/enums.js';
 import { toRemediationRequest } from '../mapping/rows.js';
 import { type HistoryFilter, listRemediationRequests } from '../queries/history.js';
 import { countOrDefault, knownEnums, optionalText, timeRange } from '../validate/fields.js';
+import { timeIdCursor } from '../validate/time-id-cursor.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 
 type Response = MessageInitShape<typeof ListRemediationHistoryResponseSchema>;
@@ -41,11 +42,8 @@ export function createRemediationHistoryHandler(deps: HandlerDeps) {
   ): Promise<Response> {
     const filter = filterOf(req);
     const pageSize = countOrDefault(req.pageSize, 'page_size', 50, 500);
-    const pos = decodePageToken(req.pageToken, KIND, filter, ['string', 'string']);
-    const cursor = pos ? { createdUs: pos[0] as string, id: pos[1] as string } : undefined;
-    if (cursor && !(/^-?\d{1,19}$/.test(cursor.createdUs) && /^\d{1,19}$/.test(cursor.id))) {
-      throw invalidArgument('page_token', 'malformed page token');
-    }
+    const at = timeIdCursor(req.pageToken, KIND, filter);
+    const cursor = at && { createdUs: at.us, id: at.id };
     const routed = await deps.router.read({ deadline: ctx }, (client) =>
       listRemediationRequests(client, filter, cursor, pageSize + 1),
     );
