@@ -7,7 +7,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 scripts/install-deps.sh
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-  # npm install, not npm ci: see .ci/run (the lock lacks other platforms' optional binaries).
-  echo "[setup] npm install" >&2
-  npm install --no-audit --no-fund
+  # npm ci: exactly the locked versions; a lock out of sync with package.json is an error.
+  echo "[setup] npm ci" >&2
+  npm ci --no-audit --no-fund
 fi
