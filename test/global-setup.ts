@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import type { TestProject } from 'vitest/node';
 import { type Cluster, REPO, startCluster } from './support/cluster.js';
 import { createTestDatabase, dropTestDatabase, type TestDb } from './support/database.js';
@@ -14,6 +15,13 @@ declare module 'vitest' {
  * its own migrated database. A missing component fails the run loudly.
  */
 export default async function setup(project: TestProject) {
+  // In-process tests import the sources (vitest.config.ts aliases), but some tests start the
+  // services as child processes from dist/: build first (incremental, under a second when fresh)
+  // so those never run stale code either.
+  execFileSync(process.execPath, [`${REPO}/node_modules/typescript/bin/tsc`, '-b'], {
+    cwd: REPO,
+    stdio: 'inherit',
+  });
   const cluster = await startCluster({
     dir: process.env.PG_DIR ?? `${REPO}/.data/pg`,
     primaryPort: Number(process.env.PG_PRIMARY_PORT ?? 55432),
