@@ -16,6 +16,32 @@ export class ConfigError extends Error {
   }
 }
 
+/** What a reader knows of a variable: its kind and its default (undefined: none / required). */
+export interface ConfigRead {
+  kind: 'string' | 'optional' | 'int' | 'number' | 'bool' | 'enum' | 'duration' | 'url';
+  fallback: unknown;
+}
+
+const RECORDER = Symbol('config reads');
+
+/**
+ * An environment that remembers every variable a loader read, with its kind and default. The
+ * README's configuration table is checked against it, so the documented defaults are the ones in
+ * code (they drifted once: 2000 in code, 10000 in the README).
+ */
+export function recordingEnv(values: Record<string, string>): {
+  env: Env;
+  reads: ReadonlyMap<string, ConfigRead>;
+} {
+  const reads = new Map<string, ConfigRead>();
+  return { env: Object.assign(Object.create(null), values, { [RECORDER]: reads }), reads };
+}
+
+function note(env: Env, name: string, kind: ConfigRead['kind'], fallback: unknown): void {
+  const reads = (env as { [RECORDER]?: Map<string, ConfigRead> })[RECORDER];
+  if (reads && !reads.has(name)) reads.set(name, { kind, fallback });
+}
+
 function raw(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value === undefined || value === '' ? undefined : value;
@@ -23,6 +49,7 @@ function raw(env: Env, name: string): string | undefined {
 
 /** A string; `fallback` when unset, ConfigError when unset without one. */
 export function readString(env: Env, name: string, fallback?: string): string {
+  note(env, name, 'string', fallback);
   const value = raw(env, name) ?? fallback;
   if (value === undefined) throw new ConfigError(name, 'is required');
   return value;
@@ -30,6 +57,7 @@ export function readString(env: Env, name: string, fallback?: string): string {
 
 /** An optional string (undefined when unset or empty). */
 export function readOptional(env: Env, name: string): string | undefined {
+  note(env, name, 'optional', undefined);
   return raw(env, name);
 }
 
@@ -41,6 +69,7 @@ export function readInt(
   min: number,
   max: number,
 ): number {
+  note(env, name, 'int', fallback);
   const value = raw(env, name);
   if (value === undefined) return fallback;
   if (!/^-?\d+$/.test(value)) throw new ConfigError(name, `expected an integer, got "${value}"`);
@@ -62,6 +91,7 @@ export function readNumber(
   min: number,
   max: number,
 ): number {
+  note(env, name, 'number', fallback);
   const value = raw(env, name);
   if (value === undefined) return fallback;
   const n = Number(value);
@@ -75,6 +105,7 @@ const FALSE = new Set(['0', 'false', 'no', 'off']);
 
 /** A boolean: 1/true/yes/on or 0/false/no/off. */
 export function readBool(env: Env, name: string, fallback: boolean): boolean {
+  note(env, name, 'bool', fallback);
   const value = raw(env, name)?.toLowerCase();
   if (value === undefined) return fallback;
   if (TRUE.has(value)) return true;
@@ -89,6 +120,7 @@ export function readEnum<T extends string>(
   values: readonly T[],
   fallback: T,
 ): T {
+  note(env, name, 'enum', fallback);
   const value = raw(env, name);
   if (value === undefined) return fallback;
   if (!(values as readonly string[]).includes(value)) {
@@ -107,6 +139,7 @@ export function readDurationMs(
   minMs = 0,
   maxMs = 86_400_000,
 ): number {
+  note(env, name, 'duration', fallbackMs);
   const value = raw(env, name);
   if (value === undefined) return fallbackMs;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value);
@@ -120,6 +153,7 @@ export function readDurationMs(
 
 /** A postgres:// or postgresql:// URL. */
 export function readPostgresUrl(env: Env, name: string, fallback?: string): string {
+  note(env, name, 'url', fallback);
   const value = readString(env, name, fallback);
   let url: URL;
   try {
