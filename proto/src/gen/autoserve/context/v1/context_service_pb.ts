@@ -20,7 +20,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file autoserve/context/v1/context_service.proto.
  */
 export const file_autoserve_context_v1_context_service: GenFile = /*@__PURE__*/
-  fileDesc("CiphdXRvc2VydmUvY29udGV4dC92MS9jb250ZXh0X3NlcnZpY2UucHJvdG8SFGF1dG9zZXJ2ZS5jb250ZXh0LnYxIoACCg5JbmNpZGVudEZpbHRlchIRCgluYW1lc3BhY2UYASABKAkSNQoGcGhhc2VzGAIgAygOMiUuYXV0b3NlcnZlLmNvbW1vbi52MS5SZW1lZGlhdGlvblBoYXNlEhMKC3RhcmdldF90eXBlGAMgASgJEhMKC3RhcmdldF9uYW1lGAQgASgJEhMKC3NpZ25hbF90eXBlGAUgASgJEjEKDWNyZWF0ZWRfYWZ0ZXIYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmNyZWF0ZWRfYmVmb3JlGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIvCgtRdWVyeVZlY3RvchIOCgZ2YWx1ZXMYASADKAISEAoIZW1iZWRkZXIYAiABKAkihQIKHVNlYXJjaFNpbWlsYXJJbmNpZGVudHNSZXF1ZXN0EjMKBnZlY3RvchgBIAEoCzIhLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlF1ZXJ5VmVjdG9ySAASDgoEdGV4dBgCIAEoCUgAEhUKC2luY2lkZW50X2lkGAMgASgDSAASNAoGZmlsdGVyGAQgASgLMiQuYXV0b3NlcnZlLmNvbnRleHQudjEuSW5jaWRlbnRGaWx0ZXISFgoObWluX3NpbWlsYXJpdHkYBSABKAESDQoFbGltaXQYBiABKAUSFQoIYWNjdXJhY3kYByABKAFIAYgBAUIHCgVxdWVyeUILCglfYWNjdXJhY3ki+gEKD1NpbWlsYXJJbmNpZGVudBIvCghpbmNpZGVudBgBIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuSW5jaWRlbnQSEgoKc2ltaWxhcml0eRgCIAEoARI4CgdyZXF1ZXN0GAMgASgLMicuYXV0b3NlcnZlLmNvbW1vbi52MS5SZW1lZGlhdGlvblJlcXVlc3QSOAoId29ya2Zsb3cYBCABKAsyJi5hdXRvc2VydmUuY29tbW9uLnYxLldvcmtmbG93RXhlY3V0aW9uEi4KB291dGNvbWUYBSABKA4yHS5hdXRvc2VydmUuY29udGV4dC52MS5PdXRjb21lIk4KClNlYXJjaFBsYW4SDgoGbWV0aG9kGAEgASgJEhEKCWVmX3NlYXJjaBgCIAEoBRIdChVlc3RpbWF0ZWRfc2VsZWN0aXZpdHkYAyABKAEiugEKHlNlYXJjaFNpbWlsYXJJbmNpZGVudHNSZXNwb25zZRI2CgdyZXN1bHRzGAEgAygLMiUuYXV0b3NlcnZlLmNvbnRleHQudjEuU2ltaWxhckluY2lkZW50Ei4KBHBsYW4YAiABKAsyIC5hdXRvc2VydmUuY29udGV4dC52MS5TZWFyY2hQbGFuEjAKCXJlYWRfaW5mbxgDIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVhZEluZm8i7AEKGUxpc3ROZWFyRHVwbGljYXRlc1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEjEKDWNyZWF0ZWRfYWZ0ZXIYAiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmNyZWF0ZWRfYmVmb3JlGAMgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIbCg5taW5fc2ltaWxhcml0eRgEIAEoAUgAiAEBEhEKCXBhZ2Vfc2l6ZRgFIAEoBRISCgpwYWdlX3Rva2VuGAYgASgJQhEKD19taW5fc2ltaWxhcml0eSKAAQoNRHVwbGljYXRlUGFpchIsCgVmaXJzdBgBIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuSW5jaWRlbnQSLQoGc2Vjb25kGAIgASgLMh0uYXV0b3NlcnZlLmNvbW1vbi52MS5JbmNpZGVudBISCgpzaW1pbGFyaXR5GAMgASgBIpsBChpMaXN0TmVhckR1cGxpY2F0ZXNSZXNwb25zZRIyCgVwYWlycxgBIAMoCzIjLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLkR1cGxpY2F0ZVBhaXISFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEjAKCXJlYWRfaW5mbxgDIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVhZEluZm8iiQEKHEdldEVudmlyb25tZW50Q29udGV4dFJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEhMKC3RhcmdldF90eXBlGAIgASgJEhMKC3RhcmdldF9uYW1lGAMgASgJEiwKBndpbmRvdxgEIAEoDjIcLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLldpbmRvdyIsCgtSZWFzb25Db3VudBIOCgZyZWFzb24YASABKAkSDQoFY291bnQYAiABKAMi/wIKHUdldEVudmlyb25tZW50Q29udGV4dFJlc3BvbnNlEg0KBXRvdGFsGAEgASgDEhIKCnN1Y2Nlc3NmdWwYAiABKAMSDgoGZmFpbGVkGAMgASgDEhQKDHN1Y2Nlc3NfcmF0ZRgEIAEoARIcChRhdmdfZHVyYXRpb25fc2Vjb25kcxgFIAEoARIQCghwMF9jb3VudBgGIAEoAxIQCghwMV9jb3VudBgHIAEoAxIQCghwMl9jb3VudBgIIAEoAxJBChZjb21tb25fZmFpbHVyZV9yZWFzb25zGAkgAygLMiEuYXV0b3NlcnZlLmNvbnRleHQudjEuUmVhc29uQ291bnQSNwoGcmVjZW50GAogAygLMicuYXV0b3NlcnZlLmNvbW1vbi52MS5SZW1lZGlhdGlvblJlcXVlc3QSEwoLZW52aXJvbm1lbnQYCyABKAkSMAoJcmVhZF9pbmZvGAwgASgLMh0uYXV0b3NlcnZlLmNvbW1vbi52MS5SZWFkSW5mbyKSAQoFVHJlbmQSHwoXZmlyc3RfaGFsZl9zdWNjZXNzX3JhdGUYASABKAESIAoYc2Vjb25kX2hhbGZfc3VjY2Vzc19yYXRlGAIgASgBEg0KBWRlbHRhGAMgASgBEjcKCWRpcmVjdGlvbhgEIAEoDjIkLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlRyZW5kRGlyZWN0aW9uIrsCCgtTdWNjZXNzUmF0ZRILCgNrZXkYASABKAkSDQoFdG90YWwYAiABKAMSEgoKc3VjY2Vzc2Z1bBgDIAEoAxIOCgZmYWlsZWQYBCABKAMSFAoMc3VjY2Vzc19yYXRlGAUgASgBEhwKFGF2Z19kdXJhdGlvbl9zZWNvbmRzGAYgASgBEhwKFHA1MF9kdXJhdGlvbl9zZWNvbmRzGAcgASgBEhwKFHA5NV9kdXJhdGlvbl9zZWNvbmRzGAggASgBEhwKFHA5OV9kdXJhdGlvbl9zZWNvbmRzGAkgASgBEjIKDmxhc3RfZXhlY3V0aW9uGAogASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIqCgV0cmVuZBgLIAEoCzIbLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlRyZW5kIqkBCh5HZXRXb3JrZmxvd1N1Y2Nlc3NSYXRlc1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEiwKBndpbmRvdxgCIAEoDjIcLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLldpbmRvdxIVCg13b3JrZmxvd19uYW1lGAMgASgJEi8KCGdyb3VwX2J5GAQgASgOMh0uYXV0b3NlcnZlLmNvbnRleHQudjEuR3JvdXBCeSKFAQofR2V0V29ya2Zsb3dTdWNjZXNzUmF0ZXNSZXNwb25zZRIwCgVyYXRlcxgBIAMoCzIhLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlN1Y2Nlc3NSYXRlEjAKCXJlYWRfaW5mbxgCIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVhZEluZm8ijQEKHEdldEhpc3RvcmljYWxQYXR0ZXJuc1JlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEhMKC3RhcmdldF90eXBlGAIgASgJEiwKBndpbmRvdxgDIAEoDjIcLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLldpbmRvdxIXCg9taW5fb2NjdXJyZW5jZXMYBCABKAUipQEKB1BhdHRlcm4SEwoLc2lnbmFsX25hbWUYASABKAkSEwoLb2NjdXJyZW5jZXMYAiABKAMSQAoRbW9zdF9jb21tb25fcGhhc2UYAyABKA4yJS5hdXRvc2VydmUuY29tbW9uLnYxLlJlbWVkaWF0aW9uUGhhc2USFAoMc3VjY2Vzc19yYXRlGAQgASgBEhgKEGNvbW1vbl93b3JrZmxvd3MYBSADKAkiggEKHUdldEhpc3RvcmljYWxQYXR0ZXJuc1Jlc3BvbnNlEi8KCHBhdHRlcm5zGAEgAygLMh0uYXV0b3NlcnZlLmNvbnRleHQudjEuUGF0dGVybhIwCglyZWFkX2luZm8YAiABKAsyHS5hdXRvc2VydmUuY29tbW9uLnYxLlJlYWRJbmZvIi4KC1JlcXVlc3ROYW1lEhEKCW5hbWVzcGFjZRgBIAEoCRIMCgRuYW1lGAIgASgJInsKHUdldFJlbWVkaWF0aW9uVGltZWxpbmVSZXF1ZXN0EhgKDmNvcnJlbGF0aW9uX2lkGAEgASgJSAASOQoMcmVxdWVzdF9uYW1lGAIgASgLMiEuYXV0b3NlcnZlLmNvbnRleHQudjEuUmVxdWVzdE5hbWVIAEIFCgNrZXki6gIKDVRpbWVsaW5lRW50cnkSKAoEdGltZRgBIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASOgoHcmVxdWVzdBgCIAEoCzInLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVtZWRpYXRpb25SZXF1ZXN0SAASQAoKcHJvY2Vzc2luZxgDIAEoCzIqLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVtZWRpYXRpb25Qcm9jZXNzaW5nSAASMwoIYW5hbHlzaXMYBCABKAsyHy5hdXRvc2VydmUuY29tbW9uLnYxLkFpQW5hbHlzaXNIABI6Cgh3b3JrZmxvdxgFIAEoCzImLmF1dG9zZXJ2ZS5jb21tb24udjEuV29ya2Zsb3dFeGVjdXRpb25IABI2CgZhY3Rpb24YBiABKAsyJC5hdXRvc2VydmUuY29tbW9uLnYxLkFjdGlvbkV4ZWN1dGlvbkgAQggKBnJlY29yZCKIAQoeR2V0UmVtZWRpYXRpb25UaW1lbGluZVJlc3BvbnNlEjQKB2VudHJpZXMYASADKAsyIy5hdXRvc2VydmUuY29udGV4dC52MS5UaW1lbGluZUVudHJ5EjAKCXJlYWRfaW5mbxgCIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVhZEluZm8i/gIKHUxpc3RSZW1lZGlhdGlvbkhpc3RvcnlSZXF1ZXN0EhEKCW5hbWVzcGFjZRgBIAEoCRITCgt0YXJnZXRfdHlwZRgCIAEoCRITCgt0YXJnZXRfbmFtZRgDIAEoCRITCgtzaWduYWxfbmFtZRgEIAEoCRITCgtlbnZpcm9ubWVudBgFIAEoCRI1CgZwaGFzZXMYBiADKA4yJS5hdXRvc2VydmUuY29tbW9uLnYxLlJlbWVkaWF0aW9uUGhhc2USMQoKcHJpb3JpdGllcxgHIAMoDjIdLmF1dG9zZXJ2ZS5jb21tb24udjEuUHJpb3JpdHkSMQoNY3JlYXRlZF9hZnRlchgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOY3JlYXRlZF9iZWZvcmUYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhEKCXBhZ2Vfc2l6ZRgKIAEoBRISCgpwYWdlX3Rva2VuGAsgASgJIqYBCh5MaXN0UmVtZWRpYXRpb25IaXN0b3J5UmVzcG9uc2USOQoIcmVxdWVzdHMYASADKAsyJy5hdXRvc2VydmUuY29tbW9uLnYxLlJlbWVkaWF0aW9uUmVxdWVzdBIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSMAoJcmVhZF9pbmZvGAMgASgLMh0uYXV0b3NlcnZlLmNvbW1vbi52MS5SZWFkSW5mbyKJAgoUTGlzdEFwcEV2ZW50c1JlcXVlc3QSEAoIYXBwX25hbWUYASABKAkSLQoFdHlwZXMYAiADKA4yHi5hdXRvc2VydmUuY29tbW9uLnYxLkV2ZW50VHlwZRIzCgxtaW5fc2V2ZXJpdHkYAyABKA4yHS5hdXRvc2VydmUuY29tbW9uLnYxLlNldmVyaXR5EikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAYgASgFEhIKCnBhZ2VfdG9rZW4YByABKAkijgEKFUxpc3RBcHBFdmVudHNSZXNwb25zZRIqCgZldmVudHMYASADKAsyGi5hdXRvc2VydmUuY29tbW9uLnYxLkV2ZW50EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIwCglyZWFkX2luZm8YAyABKAsyHS5hdXRvc2VydmUuY29tbW9uLnYxLlJlYWRJbmZvIosCChRHZXRBcHBNZXRyaWNzUmVxdWVzdBIQCghhcHBfbmFtZRgBIAEoCRI1CgxtZXRyaWNfdHlwZXMYAiADKA4yHy5hdXRvc2VydmUuY29tbW9uLnYxLk1ldHJpY1R5cGUSKQoGd2luZG93GAMgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEikKBXNpbmNlGAQgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgV1bnRpbBgFIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASKQoGYnVja2V0GAYgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uIrABChVHZXRBcHBNZXRyaWNzUmVzcG9uc2USMgoHd2luZG93cxgBIAMoCzIhLmF1dG9zZXJ2ZS5jb21tb24udjEuTWV0cmljV2luZG93EjEKBnNlcmllcxgCIAMoCzIhLmF1dG9zZXJ2ZS5jb21tb24udjEuTWV0cmljU2VyaWVzEjAKCXJlYWRfaW5mbxgDIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVhZEluZm8qWwoGV2luZG93EhYKEldJTkRPV19VTlNQRUNJRklFRBAAEhEKDVdJTkRPV183X0RBWVMQARISCg5XSU5ET1dfMzBfREFZUxACEhIKDldJTkRPV185MF9EQVlTEAMqewoHT3V0Y29tZRIXChNPVVRDT01FX1VOU1BFQ0lGSUVEEAASFQoRT1VUQ09NRV9TVUNDRUVERUQQARISCg5PVVRDT01FX0ZBSUxFRBACEhcKE09VVENPTUVfSU5fUFJPR1JFU1MQAxITCg9PVVRDT01FX1VOS05PV04QBCpUCgdHcm91cEJ5EhgKFEdST1VQX0JZX1VOU1BFQ0lGSUVEEAASFQoRR1JPVVBfQllfV09SS0ZMT1cQARIYChRHUk9VUF9CWV9FTlZJUk9OTUVOVBACKrIBCg5UcmVuZERpcmVjdGlvbhIfChtUUkVORF9ESVJFQ1RJT05fVU5TUEVDSUZJRUQQABIdChlUUkVORF9ESVJFQ1RJT05fSU1QUk9WSU5HEAESGgoWVFJFTkRfRElSRUNUSU9OX1NUQUJMRRACEh0KGVRSRU5EX0RJUkVDVElPTl9ERUdSQURJTkcQAxIlCiFUUkVORF9ESVJFQ1RJT05fSU5TVUZGSUNJRU5UX0RBVEEQBDL+CAoOQ29udGV4dFNlcnZpY2USgwEKFlNlYXJjaFNpbWlsYXJJbmNpZGVudHMSMy5hdXRvc2VydmUuY29udGV4dC52MS5TZWFyY2hTaW1pbGFySW5jaWRlbnRzUmVxdWVzdBo0LmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlNlYXJjaFNpbWlsYXJJbmNpZGVudHNSZXNwb25zZRJ3ChJMaXN0TmVhckR1cGxpY2F0ZXMSLy5hdXRvc2VydmUuY29udGV4dC52MS5MaXN0TmVhckR1cGxpY2F0ZXNSZXF1ZXN0GjAuYXV0b3NlcnZlLmNvbnRleHQudjEuTGlzdE5lYXJEdXBsaWNhdGVzUmVzcG9uc2USgAEKFUdldEVudmlyb25tZW50Q29udGV4dBIyLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLkdldEVudmlyb25tZW50Q29udGV4dFJlcXVlc3QaMy5hdXRvc2VydmUuY29udGV4dC52MS5HZXRFbnZpcm9ubWVudENvbnRleHRSZXNwb25zZRKGAQoXR2V0V29ya2Zsb3dTdWNjZXNzUmF0ZXMSNC5hdXRvc2VydmUuY29udGV4dC52MS5HZXRXb3JrZmxvd1N1Y2Nlc3NSYXRlc1JlcXVlc3QaNS5hdXRvc2VydmUuY29udGV4dC52MS5HZXRXb3JrZmxvd1N1Y2Nlc3NSYXRlc1Jlc3BvbnNlEoABChVHZXRIaXN0b3JpY2FsUGF0dGVybnMSMi5hdXRvc2VydmUuY29udGV4dC52MS5HZXRIaXN0b3JpY2FsUGF0dGVybnNSZXF1ZXN0GjMuYXV0b3NlcnZlLmNvbnRleHQudjEuR2V0SGlzdG9yaWNhbFBhdHRlcm5zUmVzcG9uc2USgwEKFkdldFJlbWVkaWF0aW9uVGltZWxpbmUSMy5hdXRvc2VydmUuY29udGV4dC52MS5HZXRSZW1lZGlhdGlvblRpbWVsaW5lUmVxdWVzdBo0LmF1dG9zZXJ2ZS5jb250ZXh0LnYxLkdldFJlbWVkaWF0aW9uVGltZWxpbmVSZXNwb25zZRKDAQoWTGlzdFJlbWVkaWF0aW9uSGlzdG9yeRIzLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLkxpc3RSZW1lZGlhdGlvbkhpc3RvcnlSZXF1ZXN0GjQuYXV0b3NlcnZlLmNvbnRleHQudjEuTGlzdFJlbWVkaWF0aW9uSGlzdG9yeVJlc3BvbnNlEmgKDUxpc3RBcHBFdmVudHMSKi5hdXRvc2VydmUuY29udGV4dC52MS5MaXN0QXBwRXZlbnRzUmVxdWVzdBorLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLkxpc3RBcHBFdmVudHNSZXNwb25zZRJoCg1HZXRBcHBNZXRyaWNzEiouYXV0b3NlcnZlLmNvbnRleHQudjEuR2V0QXBwTWV0cmljc1JlcXVlc3QaKy5hdXRvc2VydmUuY29udGV4dC52MS5HZXRBcHBNZXRyaWNzUmVzcG9uc2ViBnByb3RvMw", [file_autoserve_common_v1_event, file_autoserve_common_v1_metric, file_autoserve_common_v1_read_info, file_autoserve_common_v1_remediation, file_google_protobuf_duration, file_google_protobuf_timestamp]);
+  fileDesc("CiphdXRvc2VydmUvY29udGV4dC92MS9jb250ZXh0X3NlcnZpY2UucHJvdG8SFGF1dG9zZXJ2ZS5jb250ZXh0LnYxIoACCg5JbmNpZGVudEZpbHRlchIRCgluYW1lc3BhY2UYASABKAkSNQoGcGhhc2VzGAIgAygOMiUuYXV0b3NlcnZlLmNvbW1vbi52MS5SZW1lZGlhdGlvblBoYXNlEhMKC3RhcmdldF90eXBlGAMgASgJEhMKC3RhcmdldF9uYW1lGAQgASgJEhMKC3NpZ25hbF90eXBlGAUgASgJEjEKDWNyZWF0ZWRfYWZ0ZXIYBiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmNyZWF0ZWRfYmVmb3JlGAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCIvCgtRdWVyeVZlY3RvchIOCgZ2YWx1ZXMYASADKAISEAoIZW1iZWRkZXIYAiABKAkihQIKHVNlYXJjaFNpbWlsYXJJbmNpZGVudHNSZXF1ZXN0EjMKBnZlY3RvchgBIAEoCzIhLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlF1ZXJ5VmVjdG9ySAASDgoEdGV4dBgCIAEoCUgAEhUKC2luY2lkZW50X2lkGAMgASgDSAASNAoGZmlsdGVyGAQgASgLMiQuYXV0b3NlcnZlLmNvbnRleHQudjEuSW5jaWRlbnRGaWx0ZXISFgoObWluX3NpbWlsYXJpdHkYBSABKAESDQoFbGltaXQYBiABKAUSFQoIYWNjdXJhY3kYByABKAFIAYgBAUIHCgVxdWVyeUILCglfYWNjdXJhY3ki+gEKD1NpbWlsYXJJbmNpZGVudBIvCghpbmNpZGVudBgBIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuSW5jaWRlbnQSEgoKc2ltaWxhcml0eRgCIAEoARI4CgdyZXF1ZXN0GAMgASgLMicuYXV0b3NlcnZlLmNvbW1vbi52MS5SZW1lZGlhdGlvblJlcXVlc3QSOAoId29ya2Zsb3cYBCABKAsyJi5hdXRvc2VydmUuY29tbW9uLnYxLldvcmtmbG93RXhlY3V0aW9uEi4KB291dGNvbWUYBSABKA4yHS5hdXRvc2VydmUuY29udGV4dC52MS5PdXRjb21lIk4KClNlYXJjaFBsYW4SDgoGbWV0aG9kGAEgASgJEhEKCWVmX3NlYXJjaBgCIAEoBRIdChVlc3RpbWF0ZWRfc2VsZWN0aXZpdHkYAyABKAEiugEKHlNlYXJjaFNpbWlsYXJJbmNpZGVudHNSZXNwb25zZRI2CgdyZXN1bHRzGAEgAygLMiUuYXV0b3NlcnZlLmNvbnRleHQudjEuU2ltaWxhckluY2lkZW50Ei4KBHBsYW4YAiABKAsyIC5hdXRvc2VydmUuY29udGV4dC52MS5TZWFyY2hQbGFuEjAKCXJlYWRfaW5mbxgDIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVhZEluZm8ilQIKGlN1Z2dlc3RSZW1lZGlhdGlvbnNSZXF1ZXN0EjMKBnZlY3RvchgBIAEoCzIhLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlF1ZXJ5VmVjdG9ySAASDgoEdGV4dBgCIAEoCUgAEhUKC2luY2lkZW50X2lkGAMgASgDSAASNAoGZmlsdGVyGAQgASgLMiQuYXV0b3NlcnZlLmNvbnRleHQudjEuSW5jaWRlbnRGaWx0ZXISFgoObWluX3NpbWlsYXJpdHkYBSABKAESEQoJbmVpZ2hib3JzGAYgASgFEg0KBWxpbWl0GAcgASgFEhUKCGFjY3VyYWN5GAggASgBSAGIAQFCBwoFcXVlcnlCCwoJX2FjY3VyYWN5IoADChVSZW1lZGlhdGlvblN1Z2dlc3Rpb24SFQoNd29ya2Zsb3dfbmFtZRgBIAEoCRIOCgZhY3Rpb24YAiABKAkSFAoMc3VjY2Vzc19yYXRlGAMgASgBEhoKEnN1Y2Nlc3NfcmF0ZV9sb3dlchgEIAEoARIaChJzdWNjZXNzX3JhdGVfdXBwZXIYBSABKAESHAoUc3VwcG9ydGluZ19pbmNpZGVudHMYBiABKAMSEQoJc3VjY2VlZGVkGAcgASgDEg4KBmZhaWxlZBgIIAEoAxIRCgl1bmRlY2lkZWQYCSABKAMSGQoRZWZmZWN0aXZlX3N1cHBvcnQYCiABKAESFgoObWF4X3NpbWlsYXJpdHkYCyABKAESFwoPbWVhbl9zaW1pbGFyaXR5GAwgASgBEjMKEHR5cGljYWxfZHVyYXRpb24YDSABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SHQoVZXZpZGVuY2VfaW5jaWRlbnRfaWRzGA4gAygDIt8BChtTdWdnZXN0UmVtZWRpYXRpb25zUmVzcG9uc2USQAoLc3VnZ2VzdGlvbnMYASADKAsyKy5hdXRvc2VydmUuY29udGV4dC52MS5SZW1lZGlhdGlvblN1Z2dlc3Rpb24SHAoUbmVpZ2hib3JzX2NvbnNpZGVyZWQYAiABKAUSLgoEcGxhbhgDIAEoCzIgLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlNlYXJjaFBsYW4SMAoJcmVhZF9pbmZvGAQgASgLMh0uYXV0b3NlcnZlLmNvbW1vbi52MS5SZWFkSW5mbyLsAQoZTGlzdE5lYXJEdXBsaWNhdGVzUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSMQoNY3JlYXRlZF9hZnRlchgCIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoOY3JlYXRlZF9iZWZvcmUYAyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhsKDm1pbl9zaW1pbGFyaXR5GAQgASgBSACIAQESEQoJcGFnZV9zaXplGAUgASgFEhIKCnBhZ2VfdG9rZW4YBiABKAlCEQoPX21pbl9zaW1pbGFyaXR5IoABCg1EdXBsaWNhdGVQYWlyEiwKBWZpcnN0GAEgASgLMh0uYXV0b3NlcnZlLmNvbW1vbi52MS5JbmNpZGVudBItCgZzZWNvbmQYAiABKAsyHS5hdXRvc2VydmUuY29tbW9uLnYxLkluY2lkZW50EhIKCnNpbWlsYXJpdHkYAyABKAEimwEKGkxpc3ROZWFyRHVwbGljYXRlc1Jlc3BvbnNlEjIKBXBhaXJzGAEgAygLMiMuYXV0b3NlcnZlLmNvbnRleHQudjEuRHVwbGljYXRlUGFpchIXCg9uZXh0X3BhZ2VfdG9rZW4YAiABKAkSMAoJcmVhZF9pbmZvGAMgASgLMh0uYXV0b3NlcnZlLmNvbW1vbi52MS5SZWFkSW5mbyKJAQocR2V0RW52aXJvbm1lbnRDb250ZXh0UmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSEwoLdGFyZ2V0X3R5cGUYAiABKAkSEwoLdGFyZ2V0X25hbWUYAyABKAkSLAoGd2luZG93GAQgASgOMhwuYXV0b3NlcnZlLmNvbnRleHQudjEuV2luZG93IiwKC1JlYXNvbkNvdW50Eg4KBnJlYXNvbhgBIAEoCRINCgVjb3VudBgCIAEoAyL/AgodR2V0RW52aXJvbm1lbnRDb250ZXh0UmVzcG9uc2USDQoFdG90YWwYASABKAMSEgoKc3VjY2Vzc2Z1bBgCIAEoAxIOCgZmYWlsZWQYAyABKAMSFAoMc3VjY2Vzc19yYXRlGAQgASgBEhwKFGF2Z19kdXJhdGlvbl9zZWNvbmRzGAUgASgBEhAKCHAwX2NvdW50GAYgASgDEhAKCHAxX2NvdW50GAcgASgDEhAKCHAyX2NvdW50GAggASgDEkEKFmNvbW1vbl9mYWlsdXJlX3JlYXNvbnMYCSADKAsyIS5hdXRvc2VydmUuY29udGV4dC52MS5SZWFzb25Db3VudBI3CgZyZWNlbnQYCiADKAsyJy5hdXRvc2VydmUuY29tbW9uLnYxLlJlbWVkaWF0aW9uUmVxdWVzdBITCgtlbnZpcm9ubWVudBgLIAEoCRIwCglyZWFkX2luZm8YDCABKAsyHS5hdXRvc2VydmUuY29tbW9uLnYxLlJlYWRJbmZvIpIBCgVUcmVuZBIfChdmaXJzdF9oYWxmX3N1Y2Nlc3NfcmF0ZRgBIAEoARIgChhzZWNvbmRfaGFsZl9zdWNjZXNzX3JhdGUYAiABKAESDQoFZGVsdGEYAyABKAESNwoJZGlyZWN0aW9uGAQgASgOMiQuYXV0b3NlcnZlLmNvbnRleHQudjEuVHJlbmREaXJlY3Rpb24iuwIKC1N1Y2Nlc3NSYXRlEgsKA2tleRgBIAEoCRINCgV0b3RhbBgCIAEoAxISCgpzdWNjZXNzZnVsGAMgASgDEg4KBmZhaWxlZBgEIAEoAxIUCgxzdWNjZXNzX3JhdGUYBSABKAESHAoUYXZnX2R1cmF0aW9uX3NlY29uZHMYBiABKAESHAoUcDUwX2R1cmF0aW9uX3NlY29uZHMYByABKAESHAoUcDk1X2R1cmF0aW9uX3NlY29uZHMYCCABKAESHAoUcDk5X2R1cmF0aW9uX3NlY29uZHMYCSABKAESMgoObGFzdF9leGVjdXRpb24YCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEioKBXRyZW5kGAsgASgLMhsuYXV0b3NlcnZlLmNvbnRleHQudjEuVHJlbmQiqQEKHkdldFdvcmtmbG93U3VjY2Vzc1JhdGVzUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSLAoGd2luZG93GAIgASgOMhwuYXV0b3NlcnZlLmNvbnRleHQudjEuV2luZG93EhUKDXdvcmtmbG93X25hbWUYAyABKAkSLwoIZ3JvdXBfYnkYBCABKA4yHS5hdXRvc2VydmUuY29udGV4dC52MS5Hcm91cEJ5IoUBCh9HZXRXb3JrZmxvd1N1Y2Nlc3NSYXRlc1Jlc3BvbnNlEjAKBXJhdGVzGAEgAygLMiEuYXV0b3NlcnZlLmNvbnRleHQudjEuU3VjY2Vzc1JhdGUSMAoJcmVhZF9pbmZvGAIgASgLMh0uYXV0b3NlcnZlLmNvbW1vbi52MS5SZWFkSW5mbyKNAQocR2V0SGlzdG9yaWNhbFBhdHRlcm5zUmVxdWVzdBIRCgluYW1lc3BhY2UYASABKAkSEwoLdGFyZ2V0X3R5cGUYAiABKAkSLAoGd2luZG93GAMgASgOMhwuYXV0b3NlcnZlLmNvbnRleHQudjEuV2luZG93EhcKD21pbl9vY2N1cnJlbmNlcxgEIAEoBSKlAQoHUGF0dGVybhITCgtzaWduYWxfbmFtZRgBIAEoCRITCgtvY2N1cnJlbmNlcxgCIAEoAxJAChFtb3N0X2NvbW1vbl9waGFzZRgDIAEoDjIlLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVtZWRpYXRpb25QaGFzZRIUCgxzdWNjZXNzX3JhdGUYBCABKAESGAoQY29tbW9uX3dvcmtmbG93cxgFIAMoCSKCAQodR2V0SGlzdG9yaWNhbFBhdHRlcm5zUmVzcG9uc2USLwoIcGF0dGVybnMYASADKAsyHS5hdXRvc2VydmUuY29udGV4dC52MS5QYXR0ZXJuEjAKCXJlYWRfaW5mbxgCIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVhZEluZm8iLgoLUmVxdWVzdE5hbWUSEQoJbmFtZXNwYWNlGAEgASgJEgwKBG5hbWUYAiABKAkiewodR2V0UmVtZWRpYXRpb25UaW1lbGluZVJlcXVlc3QSGAoOY29ycmVsYXRpb25faWQYASABKAlIABI5CgxyZXF1ZXN0X25hbWUYAiABKAsyIS5hdXRvc2VydmUuY29udGV4dC52MS5SZXF1ZXN0TmFtZUgAQgUKA2tleSLqAgoNVGltZWxpbmVFbnRyeRIoCgR0aW1lGAEgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBI6CgdyZXF1ZXN0GAIgASgLMicuYXV0b3NlcnZlLmNvbW1vbi52MS5SZW1lZGlhdGlvblJlcXVlc3RIABJACgpwcm9jZXNzaW5nGAMgASgLMiouYXV0b3NlcnZlLmNvbW1vbi52MS5SZW1lZGlhdGlvblByb2Nlc3NpbmdIABIzCghhbmFseXNpcxgEIAEoCzIfLmF1dG9zZXJ2ZS5jb21tb24udjEuQWlBbmFseXNpc0gAEjoKCHdvcmtmbG93GAUgASgLMiYuYXV0b3NlcnZlLmNvbW1vbi52MS5Xb3JrZmxvd0V4ZWN1dGlvbkgAEjYKBmFjdGlvbhgGIAEoCzIkLmF1dG9zZXJ2ZS5jb21tb24udjEuQWN0aW9uRXhlY3V0aW9uSABCCAoGcmVjb3JkIogBCh5HZXRSZW1lZGlhdGlvblRpbWVsaW5lUmVzcG9uc2USNAoHZW50cmllcxgBIAMoCzIjLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlRpbWVsaW5lRW50cnkSMAoJcmVhZF9pbmZvGAIgASgLMh0uYXV0b3NlcnZlLmNvbW1vbi52MS5SZWFkSW5mbyL+AgodTGlzdFJlbWVkaWF0aW9uSGlzdG9yeVJlcXVlc3QSEQoJbmFtZXNwYWNlGAEgASgJEhMKC3RhcmdldF90eXBlGAIgASgJEhMKC3RhcmdldF9uYW1lGAMgASgJEhMKC3NpZ25hbF9uYW1lGAQgASgJEhMKC2Vudmlyb25tZW50GAUgASgJEjUKBnBoYXNlcxgGIAMoDjIlLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVtZWRpYXRpb25QaGFzZRIxCgpwcmlvcml0aWVzGAcgAygOMh0uYXV0b3NlcnZlLmNvbW1vbi52MS5Qcmlvcml0eRIxCg1jcmVhdGVkX2FmdGVyGAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIyCg5jcmVhdGVkX2JlZm9yZRgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEQoJcGFnZV9zaXplGAogASgFEhIKCnBhZ2VfdG9rZW4YCyABKAkipgEKHkxpc3RSZW1lZGlhdGlvbkhpc3RvcnlSZXNwb25zZRI5CghyZXF1ZXN0cxgBIAMoCzInLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVtZWRpYXRpb25SZXF1ZXN0EhcKD25leHRfcGFnZV90b2tlbhgCIAEoCRIwCglyZWFkX2luZm8YAyABKAsyHS5hdXRvc2VydmUuY29tbW9uLnYxLlJlYWRJbmZvIokCChRMaXN0QXBwRXZlbnRzUmVxdWVzdBIQCghhcHBfbmFtZRgBIAEoCRItCgV0eXBlcxgCIAMoDjIeLmF1dG9zZXJ2ZS5jb21tb24udjEuRXZlbnRUeXBlEjMKDG1pbl9zZXZlcml0eRgDIAEoDjIdLmF1dG9zZXJ2ZS5jb21tb24udjEuU2V2ZXJpdHkSKQoFc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIRCglwYWdlX3NpemUYBiABKAUSEgoKcGFnZV90b2tlbhgHIAEoCSKOAQoVTGlzdEFwcEV2ZW50c1Jlc3BvbnNlEioKBmV2ZW50cxgBIAMoCzIaLmF1dG9zZXJ2ZS5jb21tb24udjEuRXZlbnQSFwoPbmV4dF9wYWdlX3Rva2VuGAIgASgJEjAKCXJlYWRfaW5mbxgDIAEoCzIdLmF1dG9zZXJ2ZS5jb21tb24udjEuUmVhZEluZm8iiwIKFEdldEFwcE1ldHJpY3NSZXF1ZXN0EhAKCGFwcF9uYW1lGAEgASgJEjUKDG1ldHJpY190eXBlcxgCIAMoDjIfLmF1dG9zZXJ2ZS5jb21tb24udjEuTWV0cmljVHlwZRIpCgZ3aW5kb3cYAyABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24SKQoFc2luY2UYBCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEikKBXVudGlsGAUgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIpCgZidWNrZXQYBiABKAsyGS5nb29nbGUucHJvdG9idWYuRHVyYXRpb24isAEKFUdldEFwcE1ldHJpY3NSZXNwb25zZRIyCgd3aW5kb3dzGAEgAygLMiEuYXV0b3NlcnZlLmNvbW1vbi52MS5NZXRyaWNXaW5kb3cSMQoGc2VyaWVzGAIgAygLMiEuYXV0b3NlcnZlLmNvbW1vbi52MS5NZXRyaWNTZXJpZXMSMAoJcmVhZF9pbmZvGAMgASgLMh0uYXV0b3NlcnZlLmNvbW1vbi52MS5SZWFkSW5mbypbCgZXaW5kb3cSFgoSV0lORE9XX1VOU1BFQ0lGSUVEEAASEQoNV0lORE9XXzdfREFZUxABEhIKDldJTkRPV18zMF9EQVlTEAISEgoOV0lORE9XXzkwX0RBWVMQAyp7CgdPdXRjb21lEhcKE09VVENPTUVfVU5TUEVDSUZJRUQQABIVChFPVVRDT01FX1NVQ0NFRURFRBABEhIKDk9VVENPTUVfRkFJTEVEEAISFwoTT1VUQ09NRV9JTl9QUk9HUkVTUxADEhMKD09VVENPTUVfVU5LTk9XThAEKlQKB0dyb3VwQnkSGAoUR1JPVVBfQllfVU5TUEVDSUZJRUQQABIVChFHUk9VUF9CWV9XT1JLRkxPVxABEhgKFEdST1VQX0JZX0VOVklST05NRU5UEAIqsgEKDlRyZW5kRGlyZWN0aW9uEh8KG1RSRU5EX0RJUkVDVElPTl9VTlNQRUNJRklFRBAAEh0KGVRSRU5EX0RJUkVDVElPTl9JTVBST1ZJTkcQARIaChZUUkVORF9ESVJFQ1RJT05fU1RBQkxFEAISHQoZVFJFTkRfRElSRUNUSU9OX0RFR1JBRElORxADEiUKIVRSRU5EX0RJUkVDVElPTl9JTlNVRkZJQ0lFTlRfREFUQRAEMvoJCg5Db250ZXh0U2VydmljZRKDAQoWU2VhcmNoU2ltaWxhckluY2lkZW50cxIzLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlNlYXJjaFNpbWlsYXJJbmNpZGVudHNSZXF1ZXN0GjQuYXV0b3NlcnZlLmNvbnRleHQudjEuU2VhcmNoU2ltaWxhckluY2lkZW50c1Jlc3BvbnNlEnoKE1N1Z2dlc3RSZW1lZGlhdGlvbnMSMC5hdXRvc2VydmUuY29udGV4dC52MS5TdWdnZXN0UmVtZWRpYXRpb25zUmVxdWVzdBoxLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLlN1Z2dlc3RSZW1lZGlhdGlvbnNSZXNwb25zZRJ3ChJMaXN0TmVhckR1cGxpY2F0ZXMSLy5hdXRvc2VydmUuY29udGV4dC52MS5MaXN0TmVhckR1cGxpY2F0ZXNSZXF1ZXN0GjAuYXV0b3NlcnZlLmNvbnRleHQudjEuTGlzdE5lYXJEdXBsaWNhdGVzUmVzcG9uc2USgAEKFUdldEVudmlyb25tZW50Q29udGV4dBIyLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLkdldEVudmlyb25tZW50Q29udGV4dFJlcXVlc3QaMy5hdXRvc2VydmUuY29udGV4dC52MS5HZXRFbnZpcm9ubWVudENvbnRleHRSZXNwb25zZRKGAQoXR2V0V29ya2Zsb3dTdWNjZXNzUmF0ZXMSNC5hdXRvc2VydmUuY29udGV4dC52MS5HZXRXb3JrZmxvd1N1Y2Nlc3NSYXRlc1JlcXVlc3QaNS5hdXRvc2VydmUuY29udGV4dC52MS5HZXRXb3JrZmxvd1N1Y2Nlc3NSYXRlc1Jlc3BvbnNlEoABChVHZXRIaXN0b3JpY2FsUGF0dGVybnMSMi5hdXRvc2VydmUuY29udGV4dC52MS5HZXRIaXN0b3JpY2FsUGF0dGVybnNSZXF1ZXN0GjMuYXV0b3NlcnZlLmNvbnRleHQudjEuR2V0SGlzdG9yaWNhbFBhdHRlcm5zUmVzcG9uc2USgwEKFkdldFJlbWVkaWF0aW9uVGltZWxpbmUSMy5hdXRvc2VydmUuY29udGV4dC52MS5HZXRSZW1lZGlhdGlvblRpbWVsaW5lUmVxdWVzdBo0LmF1dG9zZXJ2ZS5jb250ZXh0LnYxLkdldFJlbWVkaWF0aW9uVGltZWxpbmVSZXNwb25zZRKDAQoWTGlzdFJlbWVkaWF0aW9uSGlzdG9yeRIzLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLkxpc3RSZW1lZGlhdGlvbkhpc3RvcnlSZXF1ZXN0GjQuYXV0b3NlcnZlLmNvbnRleHQudjEuTGlzdFJlbWVkaWF0aW9uSGlzdG9yeVJlc3BvbnNlEmgKDUxpc3RBcHBFdmVudHMSKi5hdXRvc2VydmUuY29udGV4dC52MS5MaXN0QXBwRXZlbnRzUmVxdWVzdBorLmF1dG9zZXJ2ZS5jb250ZXh0LnYxLkxpc3RBcHBFdmVudHNSZXNwb25zZRJoCg1HZXRBcHBNZXRyaWNzEiouYXV0b3NlcnZlLmNvbnRleHQudjEuR2V0QXBwTWV0cmljc1JlcXVlc3QaKy5hdXRvc2VydmUuY29udGV4dC52MS5HZXRBcHBNZXRyaWNzUmVzcG9uc2ViBnByb3RvMw", [file_autoserve_common_v1_event, file_autoserve_common_v1_metric, file_autoserve_common_v1_read_info, file_autoserve_common_v1_remediation, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * Filters shared by similarity searches. Unset fields do not filter.
@@ -301,6 +301,236 @@ export const SearchSimilarIncidentsResponseSchema: GenMessage<SearchSimilarIncid
   messageDesc(file_autoserve_context_v1_context_service, 5);
 
 /**
+ * @generated from message autoserve.context.v1.SuggestRemediationsRequest
+ */
+export type SuggestRemediationsRequest = Message<"autoserve.context.v1.SuggestRemediationsRequest"> & {
+  /**
+   * What to compare against. Required.
+   *
+   * @generated from oneof autoserve.context.v1.SuggestRemediationsRequest.query
+   */
+  query: {
+    /**
+     * A vector.
+     *
+     * @generated from field: autoserve.context.v1.QueryVector vector = 1;
+     */
+    value: QueryVector;
+    case: "vector";
+  } | {
+    /**
+     * Free text, embedded with the configured embedder (1..32768 chars).
+     *
+     * @generated from field: string text = 2;
+     */
+    value: string;
+    case: "text";
+  } | {
+    /**
+     * An existing incident (embedding id); it is excluded from the evidence.
+     *
+     * @generated from field: int64 incident_id = 3;
+     */
+    value: bigint;
+    case: "incidentId";
+  } | { case: undefined; value?: undefined };
+
+  /**
+   * Filters on the past incidents considered.
+   *
+   * @generated from field: autoserve.context.v1.IncidentFilter filter = 4;
+   */
+  filter?: IncidentFilter | undefined;
+
+  /**
+   * Only past incidents with similarity >= this count as evidence (0..1;
+   * default 0).
+   *
+   * @generated from field: double min_similarity = 5;
+   */
+  minSimilarity: number;
+
+  /**
+   * How many nearest past incidents to look at (1..500; default 50).
+   *
+   * @generated from field: int32 neighbors = 6;
+   */
+  neighbors: number;
+
+  /**
+   * Number of remediations returned (1..50; default 5).
+   *
+   * @generated from field: int32 limit = 7;
+   */
+  limit: number;
+
+  /**
+   * Requested recall of the neighbour search, as in SearchSimilarIncidents.
+   *
+   * @generated from field: optional double accuracy = 8;
+   */
+  accuracy?: number | undefined;
+};
+
+/**
+ * Describes the message autoserve.context.v1.SuggestRemediationsRequest.
+ * Use `create(SuggestRemediationsRequestSchema)` to create a new message.
+ */
+export const SuggestRemediationsRequestSchema: GenMessage<SuggestRemediationsRequest> = /*@__PURE__*/
+  messageDesc(file_autoserve_context_v1_context_service, 6);
+
+/**
+ * One remediation applied to similar past incidents, and how it went.
+ *
+ * @generated from message autoserve.context.v1.RemediationSuggestion
+ */
+export type RemediationSuggestion = Message<"autoserve.context.v1.RemediationSuggestion"> & {
+  /**
+   * The workflow that ran ("scale-out"), or empty when none was recorded.
+   *
+   * @generated from field: string workflow_name = 1;
+   */
+  workflowName: string;
+
+  /**
+   * The incident's remediation action when no workflow was recorded.
+   *
+   * @generated from field: string action = 2;
+   */
+  action: string;
+
+  /**
+   * Similarity-weighted success rate over the decided incidents (succeeded
+   * or failed), 0..1: sum(similarity * succeeded) / sum(similarity).
+   *
+   * @generated from field: double success_rate = 3;
+   */
+  successRate: number;
+
+  /**
+   * 95% Wilson score interval of that rate, with Kish's effective sample
+   * size (sum w)^2 / sum w^2 standing in for n. Suggestions are ranked by
+   * the lower bound, so a remediation that failed on near-identical
+   * incidents ranks below one that worked on less similar ones, and one
+   * lucky success does not outrank a long record.
+   *
+   * @generated from field: double success_rate_lower = 4;
+   */
+  successRateLower: number;
+
+  /**
+   * @generated from field: double success_rate_upper = 5;
+   */
+  successRateUpper: number;
+
+  /**
+   * Incidents among the neighbours that used this remediation.
+   *
+   * @generated from field: int64 supporting_incidents = 6;
+   */
+  supportingIncidents: bigint;
+
+  /**
+   * Of those: succeeded, failed, and still running or unknown (not counted
+   * in the rate).
+   *
+   * @generated from field: int64 succeeded = 7;
+   */
+  succeeded: bigint;
+
+  /**
+   * @generated from field: int64 failed = 8;
+   */
+  failed: bigint;
+
+  /**
+   * @generated from field: int64 undecided = 9;
+   */
+  undecided: bigint;
+
+  /**
+   * Kish's effective sample size of the decided incidents.
+   *
+   * @generated from field: double effective_support = 10;
+   */
+  effectiveSupport: number;
+
+  /**
+   * Highest and mean similarity of the supporting incidents.
+   *
+   * @generated from field: double max_similarity = 11;
+   */
+  maxSimilarity: number;
+
+  /**
+   * @generated from field: double mean_similarity = 12;
+   */
+  meanSimilarity: number;
+
+  /**
+   * Median workflow duration (started to completed) of the supporting
+   * incidents that have one; unset when none has.
+   *
+   * @generated from field: google.protobuf.Duration typical_duration = 13;
+   */
+  typicalDuration?: Duration | undefined;
+
+  /**
+   * Embedding ids of the supporting incidents, most similar first.
+   *
+   * @generated from field: repeated int64 evidence_incident_ids = 14;
+   */
+  evidenceIncidentIds: bigint[];
+};
+
+/**
+ * Describes the message autoserve.context.v1.RemediationSuggestion.
+ * Use `create(RemediationSuggestionSchema)` to create a new message.
+ */
+export const RemediationSuggestionSchema: GenMessage<RemediationSuggestion> = /*@__PURE__*/
+  messageDesc(file_autoserve_context_v1_context_service, 7);
+
+/**
+ * @generated from message autoserve.context.v1.SuggestRemediationsResponse
+ */
+export type SuggestRemediationsResponse = Message<"autoserve.context.v1.SuggestRemediationsResponse"> & {
+  /**
+   * Remediations, best first (by the lower bound of the success rate).
+   *
+   * @generated from field: repeated autoserve.context.v1.RemediationSuggestion suggestions = 1;
+   */
+  suggestions: RemediationSuggestion[];
+
+  /**
+   * Nearest incidents looked at (after min_similarity).
+   *
+   * @generated from field: int32 neighbors_considered = 2;
+   */
+  neighborsConsidered: number;
+
+  /**
+   * How the neighbour search ran.
+   *
+   * @generated from field: autoserve.context.v1.SearchPlan plan = 3;
+   */
+  plan?: SearchPlan | undefined;
+
+  /**
+   * Freshness.
+   *
+   * @generated from field: autoserve.common.v1.ReadInfo read_info = 4;
+   */
+  readInfo?: ReadInfo | undefined;
+};
+
+/**
+ * Describes the message autoserve.context.v1.SuggestRemediationsResponse.
+ * Use `create(SuggestRemediationsResponseSchema)` to create a new message.
+ */
+export const SuggestRemediationsResponseSchema: GenMessage<SuggestRemediationsResponse> = /*@__PURE__*/
+  messageDesc(file_autoserve_context_v1_context_service, 8);
+
+/**
  * @generated from message autoserve.context.v1.ListNearDuplicatesRequest
  */
 export type ListNearDuplicatesRequest = Message<"autoserve.context.v1.ListNearDuplicatesRequest"> & {
@@ -351,7 +581,7 @@ export type ListNearDuplicatesRequest = Message<"autoserve.context.v1.ListNearDu
  * Use `create(ListNearDuplicatesRequestSchema)` to create a new message.
  */
 export const ListNearDuplicatesRequestSchema: GenMessage<ListNearDuplicatesRequest> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 6);
+  messageDesc(file_autoserve_context_v1_context_service, 9);
 
 /**
  * Two near-identical incidents.
@@ -384,7 +614,7 @@ export type DuplicatePair = Message<"autoserve.context.v1.DuplicatePair"> & {
  * Use `create(DuplicatePairSchema)` to create a new message.
  */
 export const DuplicatePairSchema: GenMessage<DuplicatePair> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 7);
+  messageDesc(file_autoserve_context_v1_context_service, 10);
 
 /**
  * @generated from message autoserve.context.v1.ListNearDuplicatesResponse
@@ -417,7 +647,7 @@ export type ListNearDuplicatesResponse = Message<"autoserve.context.v1.ListNearD
  * Use `create(ListNearDuplicatesResponseSchema)` to create a new message.
  */
 export const ListNearDuplicatesResponseSchema: GenMessage<ListNearDuplicatesResponse> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 8);
+  messageDesc(file_autoserve_context_v1_context_service, 11);
 
 /**
  * @generated from message autoserve.context.v1.GetEnvironmentContextRequest
@@ -453,7 +683,7 @@ export type GetEnvironmentContextRequest = Message<"autoserve.context.v1.GetEnvi
  * Use `create(GetEnvironmentContextRequestSchema)` to create a new message.
  */
 export const GetEnvironmentContextRequestSchema: GenMessage<GetEnvironmentContextRequest> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 9);
+  messageDesc(file_autoserve_context_v1_context_service, 12);
 
 /**
  * A failure reason and how often it occurred.
@@ -481,7 +711,7 @@ export type ReasonCount = Message<"autoserve.context.v1.ReasonCount"> & {
  * Use `create(ReasonCountSchema)` to create a new message.
  */
 export const ReasonCountSchema: GenMessage<ReasonCount> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 10);
+  messageDesc(file_autoserve_context_v1_context_service, 13);
 
 /**
  * @generated from message autoserve.context.v1.GetEnvironmentContextResponse
@@ -571,7 +801,7 @@ export type GetEnvironmentContextResponse = Message<"autoserve.context.v1.GetEnv
  * Use `create(GetEnvironmentContextResponseSchema)` to create a new message.
  */
 export const GetEnvironmentContextResponseSchema: GenMessage<GetEnvironmentContextResponse> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 11);
+  messageDesc(file_autoserve_context_v1_context_service, 14);
 
 /**
  * Success-rate trend: first half of the window against the second.
@@ -611,7 +841,7 @@ export type Trend = Message<"autoserve.context.v1.Trend"> & {
  * Use `create(TrendSchema)` to create a new message.
  */
 export const TrendSchema: GenMessage<Trend> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 12);
+  messageDesc(file_autoserve_context_v1_context_service, 15);
 
 /**
  * Success statistics of one group.
@@ -692,7 +922,7 @@ export type SuccessRate = Message<"autoserve.context.v1.SuccessRate"> & {
  * Use `create(SuccessRateSchema)` to create a new message.
  */
 export const SuccessRateSchema: GenMessage<SuccessRate> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 13);
+  messageDesc(file_autoserve_context_v1_context_service, 16);
 
 /**
  * @generated from message autoserve.context.v1.GetWorkflowSuccessRatesRequest
@@ -732,7 +962,7 @@ export type GetWorkflowSuccessRatesRequest = Message<"autoserve.context.v1.GetWo
  * Use `create(GetWorkflowSuccessRatesRequestSchema)` to create a new message.
  */
 export const GetWorkflowSuccessRatesRequestSchema: GenMessage<GetWorkflowSuccessRatesRequest> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 14);
+  messageDesc(file_autoserve_context_v1_context_service, 17);
 
 /**
  * @generated from message autoserve.context.v1.GetWorkflowSuccessRatesResponse
@@ -758,7 +988,7 @@ export type GetWorkflowSuccessRatesResponse = Message<"autoserve.context.v1.GetW
  * Use `create(GetWorkflowSuccessRatesResponseSchema)` to create a new message.
  */
 export const GetWorkflowSuccessRatesResponseSchema: GenMessage<GetWorkflowSuccessRatesResponse> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 15);
+  messageDesc(file_autoserve_context_v1_context_service, 18);
 
 /**
  * @generated from message autoserve.context.v1.GetHistoricalPatternsRequest
@@ -796,7 +1026,7 @@ export type GetHistoricalPatternsRequest = Message<"autoserve.context.v1.GetHist
  * Use `create(GetHistoricalPatternsRequestSchema)` to create a new message.
  */
 export const GetHistoricalPatternsRequestSchema: GenMessage<GetHistoricalPatternsRequest> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 16);
+  messageDesc(file_autoserve_context_v1_context_service, 19);
 
 /**
  * A recurring signal.
@@ -845,7 +1075,7 @@ export type Pattern = Message<"autoserve.context.v1.Pattern"> & {
  * Use `create(PatternSchema)` to create a new message.
  */
 export const PatternSchema: GenMessage<Pattern> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 17);
+  messageDesc(file_autoserve_context_v1_context_service, 20);
 
 /**
  * @generated from message autoserve.context.v1.GetHistoricalPatternsResponse
@@ -871,7 +1101,7 @@ export type GetHistoricalPatternsResponse = Message<"autoserve.context.v1.GetHis
  * Use `create(GetHistoricalPatternsResponseSchema)` to create a new message.
  */
 export const GetHistoricalPatternsResponseSchema: GenMessage<GetHistoricalPatternsResponse> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 18);
+  messageDesc(file_autoserve_context_v1_context_service, 21);
 
 /**
  * A remediation identified by namespace and name.
@@ -897,7 +1127,7 @@ export type RequestName = Message<"autoserve.context.v1.RequestName"> & {
  * Use `create(RequestNameSchema)` to create a new message.
  */
 export const RequestNameSchema: GenMessage<RequestName> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 19);
+  messageDesc(file_autoserve_context_v1_context_service, 22);
 
 /**
  * @generated from message autoserve.context.v1.GetRemediationTimelineRequest
@@ -932,7 +1162,7 @@ export type GetRemediationTimelineRequest = Message<"autoserve.context.v1.GetRem
  * Use `create(GetRemediationTimelineRequestSchema)` to create a new message.
  */
 export const GetRemediationTimelineRequestSchema: GenMessage<GetRemediationTimelineRequest> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 20);
+  messageDesc(file_autoserve_context_v1_context_service, 23);
 
 /**
  * One record of a timeline.
@@ -990,7 +1220,7 @@ export type TimelineEntry = Message<"autoserve.context.v1.TimelineEntry"> & {
  * Use `create(TimelineEntrySchema)` to create a new message.
  */
 export const TimelineEntrySchema: GenMessage<TimelineEntry> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 21);
+  messageDesc(file_autoserve_context_v1_context_service, 24);
 
 /**
  * @generated from message autoserve.context.v1.GetRemediationTimelineResponse
@@ -1017,7 +1247,7 @@ export type GetRemediationTimelineResponse = Message<"autoserve.context.v1.GetRe
  * Use `create(GetRemediationTimelineResponseSchema)` to create a new message.
  */
 export const GetRemediationTimelineResponseSchema: GenMessage<GetRemediationTimelineResponse> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 22);
+  messageDesc(file_autoserve_context_v1_context_service, 25);
 
 /**
  * @generated from message autoserve.context.v1.ListRemediationHistoryRequest
@@ -1092,7 +1322,7 @@ export type ListRemediationHistoryRequest = Message<"autoserve.context.v1.ListRe
  * Use `create(ListRemediationHistoryRequestSchema)` to create a new message.
  */
 export const ListRemediationHistoryRequestSchema: GenMessage<ListRemediationHistoryRequest> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 23);
+  messageDesc(file_autoserve_context_v1_context_service, 26);
 
 /**
  * @generated from message autoserve.context.v1.ListRemediationHistoryResponse
@@ -1125,7 +1355,7 @@ export type ListRemediationHistoryResponse = Message<"autoserve.context.v1.ListR
  * Use `create(ListRemediationHistoryResponseSchema)` to create a new message.
  */
 export const ListRemediationHistoryResponseSchema: GenMessage<ListRemediationHistoryResponse> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 24);
+  messageDesc(file_autoserve_context_v1_context_service, 27);
 
 /**
  * @generated from message autoserve.context.v1.ListAppEventsRequest
@@ -1184,7 +1414,7 @@ export type ListAppEventsRequest = Message<"autoserve.context.v1.ListAppEventsRe
  * Use `create(ListAppEventsRequestSchema)` to create a new message.
  */
 export const ListAppEventsRequestSchema: GenMessage<ListAppEventsRequest> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 25);
+  messageDesc(file_autoserve_context_v1_context_service, 28);
 
 /**
  * @generated from message autoserve.context.v1.ListAppEventsResponse
@@ -1217,7 +1447,7 @@ export type ListAppEventsResponse = Message<"autoserve.context.v1.ListAppEventsR
  * Use `create(ListAppEventsResponseSchema)` to create a new message.
  */
 export const ListAppEventsResponseSchema: GenMessage<ListAppEventsResponse> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 26);
+  messageDesc(file_autoserve_context_v1_context_service, 29);
 
 /**
  * @generated from message autoserve.context.v1.GetAppMetricsRequest
@@ -1271,7 +1501,7 @@ export type GetAppMetricsRequest = Message<"autoserve.context.v1.GetAppMetricsRe
  * Use `create(GetAppMetricsRequestSchema)` to create a new message.
  */
 export const GetAppMetricsRequestSchema: GenMessage<GetAppMetricsRequest> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 27);
+  messageDesc(file_autoserve_context_v1_context_service, 30);
 
 /**
  * @generated from message autoserve.context.v1.GetAppMetricsResponse
@@ -1304,7 +1534,7 @@ export type GetAppMetricsResponse = Message<"autoserve.context.v1.GetAppMetricsR
  * Use `create(GetAppMetricsResponseSchema)` to create a new message.
  */
 export const GetAppMetricsResponseSchema: GenMessage<GetAppMetricsResponse> = /*@__PURE__*/
-  messageDesc(file_autoserve_context_v1_context_service, 28);
+  messageDesc(file_autoserve_context_v1_context_service, 31);
 
 /**
  * Lookback windows for aggregate queries.
@@ -1479,6 +1709,18 @@ export const ContextService: GenService<{
     methodKind: "unary";
     input: typeof SearchSimilarIncidentsRequestSchema;
     output: typeof SearchSimilarIncidentsResponseSchema;
+  },
+  /**
+   * What worked last time: the remediations applied to the nearest past
+   * incidents, each with its similarity-weighted success rate and a
+   * confidence interval, best first.
+   *
+   * @generated from rpc autoserve.context.v1.ContextService.SuggestRemediations
+   */
+  suggestRemediations: {
+    methodKind: "unary";
+    input: typeof SuggestRemediationsRequestSchema;
+    output: typeof SuggestRemediationsResponseSchema;
   },
   /**
    * Pairs of incidents whose similarity is above a threshold.
