@@ -14,6 +14,7 @@ import { createNearDuplicatesHandler } from './near-duplicates.js';
 import { createRemediationHistoryHandler } from './remediation-history.js';
 import { createSearchSimilarHandler } from './search-similar.js';
 import { createSuccessRatesHandler } from './success-rates.js';
+import { createSuggestRemediationsHandler } from './suggest-remediations.js';
 import { createTimelineHandler } from './timeline.js';
 
 /** What the Context handlers need. */
@@ -58,6 +59,7 @@ export function createContextHandlers(
   };
   return {
     searchSimilarIncidents: createSearchSimilarHandler(d),
+    suggestRemediations: createSuggestRemediationsHandler(d),
     listNearDuplicates: createNearDuplicatesHandler(d),
     getEnvironmentContext: createEnvironmentContextHandler(d),
     getWorkflowSuccessRates: createSuccessRatesHandler(d),

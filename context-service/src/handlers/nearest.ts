@@ -1,0 +1,165 @@
+import type { IncidentFilter, QueryVector } from '@autoserve/proto/context/v1';
+import { failedPrecondition, invalidArgument, notFound, type PoolClient } from '@autoserve/runtime';
+import type { HandlerContext } from '@connectrpc/connect';
+import type { Row } from '../mapping/rows.js';
+import {
+  countFilteredRowsUpTo,
+  embedderHasRows,
+  getPlannedRows,
+  getTotalIncidentRows,
+  type IncidentFilterSql,
+  listSimilarIncidents,
+  listStoredEmbedders,
+  maybeGetIncidentVector,
+} from '../queries/similar.js';
+import type { Routed } from '../read/router.js';
+import { choosePlan, efSearchFor, MAX_EF_SEARCH, type SearchPlan } from '../similarity/plan.js';
+import { numberIn, requiredText } from '../validate/fields.js';
+import { incidentFilterOf } from '../validate/incident-filter.js';
+import { queryVectorOf } from '../validate/vector.js';
+import type { HandlerDeps } from './deps.js';
+
+/** The `query` oneof SearchSimilarIncidents and SuggestRemediations share. */
+export type QueryCase =
+  | { case: 'vector'; value: QueryVector }
+  | { case: 'text'; value: string }
+  | { case: 'incidentId'; value: bigint }
+  | { case: undefined; value?: undefined };
+
+/** A nearest-neighbour request, as both RPCs phrase it. */
+export interface NearestRequest {
+  query: QueryCase;
+  filter?: IncidentFilter | undefined;
+  minSimilarity: number;
+  accuracy?: number | undefined;
+}
+
+interface Query {
+  vector?: ArrayLike<number>;
+  embedder?: string;
+  text?: string;
+  incidentId?: bigint;
+}
+
+function queryOf(query: QueryCase): Query {
+  switch (query.case) {
+    case 'vector':
+      return {
+        vector: queryVectorOf(query.value.values, 'vector.values'),
+        embedder: requiredText(query.value.embedder, 'vector.embedder', 100),
+      };
+    case 'text':
+      return { text: requiredText(query.value, 'text', 32_768) };
+    case 'incidentId':
+      if (query.value < 1n) throw invalidArgument('incident_id', 'must be >= 1');
+      return { incidentId: query.value };
+    default:
+      throw invalidArgument('query', 'one of vector, text or incident_id is required');
+  }
+}
+
+// Only counted when the planner's estimate is within this factor of the exact-scan bound:
+// far above it, HNSW is right whatever the exact count; below it, the count is cheap.
+const COUNT_BAND = 4;
+
+/**
+ * The nearest incidents to a query, with the plan chosen per query: validation of the query and
+ * filter, embedding a text query, the row estimate behind the plan (cached per filter), the
+ * routed read, and the "no vectors from this embedder" precondition. SearchSimilarIncidents
+ * returns the rows; SuggestRemediations groups them.
+ */
+export function createNearestSearch(deps: HandlerDeps) {
+  const { config } = deps;
+
+  // The row estimate only picks a plan, and filtered counts change slowly: it is cached per
+  // (embedder, filter) like the table size, so a repeated filter costs no planning query.
+  const estimateRows = async (client: PoolClient, filter: IncidentFilterSql, embedder: string) => {
+    const planned = await getPlannedRows(client, filter, embedder);
+    if (config.exactScanMaxRows === 0 || planned > COUNT_BAND * config.exactScanMaxRows) {
+      return planned;
+    }
+    const cap = config.exactScanMaxRows + 1;
+    const counted = await countFilteredRowsUpTo(client, filter, embedder, cap);
+    return counted > config.exactScanMaxRows ? Math.max(planned, counted) : counted;
+  };
+  const estimate = async (client: PoolClient, filter: IncidentFilterSql, embedder: string) => {
+    const total = (await deps.stats.get('incident_rows', () => getTotalIncidentRows(client))).value;
+    const key = JSON.stringify(['rows', embedder, filter]);
+    const rows = (await deps.stats.get(key, () => estimateRows(client, filter, embedder))).value;
+    return { rows, total };
+  };
+
+  return async function nearest(
+    req: NearestRequest,
+    limit: number,
+    ctx: HandlerContext,
+  ): Promise<Routed<{ rows: Row[]; plan: SearchPlan }>> {
+    const query = queryOf(req.query);
+    const filter = incidentFilterOf(req.filter);
+    const minSimilarity = numberIn(req.minSimilarity, 'min_similarity', 0, 1);
+    const accuracy =
+      req.accuracy === undefined ? undefined : numberIn(req.accuracy, 'accuracy', 0.5, 1);
+    const efSearch = Math.min(
+      MAX_EF_SEARCH,
+      Math.max(limit, accuracy === undefined ? config.defaultEfSearch : efSearchFor(accuracy)),
+    );
+
+    let vector = query.vector;
+    let embedder = query.embedder;
+    if (query.text !== undefined) {
+      const [embedded] = await deps.embedder.embed([query.text], ctx.signal);
+      vector = embedded;
+      embedder = deps.embedder.name;
+    }
+
+    return deps.router.read(
+      {
+        deadline: ctx,
+        settings: { 'hnsw.ef_search': String(efSearch), 'hnsw.iterative_scan': 'relaxed_order' },
+      },
+      async (client) => {
+        if (query.incidentId !== undefined) {
+          const found = await maybeGetIncidentVector(client, query.incidentId);
+          if (!found) throw notFound(`incident ${query.incidentId}`);
+          vector = found.embedding;
+          embedder = found.embedder;
+        }
+        const est = await estimate(client, filter, embedder!);
+        const plan: SearchPlan = choosePlan({
+          estimatedRows: est.rows,
+          totalRows: est.total,
+          accuracy,
+          limit,
+          exactMaxRows: config.exactScanMaxRows,
+          defaultEfSearch: efSearch,
+        });
+        const rows = await listSimilarIncidents(client, {
+          vector: vector!,
+          embedder: embedder!,
+          filter,
+          excludeId: query.incidentId,
+          limit,
+          maxDistance: 1 - minSimilarity,
+          method: plan.method,
+        });
+        if (rows.length === 0 && !(await embedderHasRows(client, embedder!))) {
+          const stored = await listStoredEmbedders(client);
+          throw failedPrecondition(
+            `no incidents are embedded by "${embedder}"; vectors of different embedders are not comparable` +
+              (stored.length ? ` (stored: ${stored.join(', ')})` : ''),
+          );
+        }
+        return { rows, plan };
+      },
+    );
+  };
+}
+
+/** The plan as the responses report it. */
+export function planToProto(plan: SearchPlan) {
+  return {
+    method: plan.method,
+    efSearch: plan.efSearch,
+    estimatedSelectivity: plan.selectivity,
+  };
+}

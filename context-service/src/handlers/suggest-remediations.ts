@@ -1,0 +1,81 @@
+import type {
+  SuggestRemediationsRequest,
+  SuggestRemediationsResponseSchema,
+} from '@autoserve/proto/context/v1';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { HandlerContext } from '@connectrpc/connect';
+import type { Row } from '../mapping/rows.js';
+import { durationOfSeconds } from '../mapping/time.js';
+import { outcomeOf } from '../similarity/outcome.js';
+import { type Evidence, suggestRemediations } from '../similarity/suggest.js';
+import { countOrDefault } from '../validate/fields.js';
+import { type HandlerDeps, readInfoOf } from './deps.js';
+import { createNearestSearch, planToProto } from './nearest.js';
+
+type Response = MessageInitShape<typeof SuggestRemediationsResponseSchema>;
+
+/** Seconds from a workflow's start to its end, when it has both. */
+function durationSecondsOf(workflow: Row | null): number | undefined {
+  const started = workflow?.started_at;
+  const completed = workflow?.completed_at;
+  if (!started || !completed) return undefined;
+  const ms = Date.parse(String(completed)) - Date.parse(String(started));
+  return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : undefined;
+}
+
+/** One neighbour as evidence for the remediation it was handled with. */
+function evidenceOf(r: Row): Evidence {
+  const request = r.request as Row | null;
+  const workflow = r.workflow as Row | null;
+  return {
+    incidentId: BigInt(String(r.ie_id)),
+    similarity: 1 - Number(r.distance),
+    workflowName: workflow?.workflow_name ? String(workflow.workflow_name) : '',
+    action: r.ie_remediation_action ? String(r.ie_remediation_action) : '',
+    outcome: outcomeOf(request?.phase as string | null, workflow?.phase as string | null),
+    durationSeconds: durationSecondsOf(workflow),
+  };
+}
+
+/**
+ * SuggestRemediations: "what worked last time". The k nearest past incidents (the same search,
+ * plan and filters as SearchSimilarIncidents), grouped by the remediation applied, ranked by the
+ * lower bound of the similarity-weighted success rate (similarity/suggest.ts says why).
+ */
+export function createSuggestRemediationsHandler(deps: HandlerDeps) {
+  const nearest = createNearestSearch(deps);
+  return async function suggestRemediationsRpc(
+    req: SuggestRemediationsRequest,
+    ctx: HandlerContext,
+  ): Promise<Response> {
+    const neighbors = countOrDefault(req.neighbors, 'neighbors', 50, 500);
+    const limit = countOrDefault(req.limit, 'limit', 5, 50);
+    const routed = await nearest(req, neighbors, ctx);
+    const { rows, plan } = routed.value;
+    const suggestions = suggestRemediations(rows.map(evidenceOf), limit);
+    return {
+      suggestions: suggestions.map((s) => ({
+        workflowName: s.workflowName,
+        action: s.action,
+        successRate: s.successRate,
+        successRateLower: s.lower,
+        successRateUpper: s.upper,
+        supportingIncidents: BigInt(s.supporting),
+        succeeded: BigInt(s.succeeded),
+        failed: BigInt(s.failed),
+        undecided: BigInt(s.undecided),
+        effectiveSupport: s.effectiveSupport,
+        maxSimilarity: s.maxSimilarity,
+        meanSimilarity: s.meanSimilarity,
+        typicalDuration:
+          s.medianDurationSeconds === undefined
+            ? undefined
+            : durationOfSeconds(s.medianDurationSeconds),
+        evidenceIncidentIds: s.evidence,
+      })),
+      neighborsConsidered: rows.length,
+      plan: planToProto(plan),
+      readInfo: readInfoOf(ctx, routed),
+    };
+  };
+}
