@@ -1,5 +1,11 @@
 import type { IncidentFilter, QueryVector } from '@autoserve/proto/context/v1';
-import { failedPrecondition, invalidArgument, notFound, type PoolClient } from '@autoserve/runtime';
+import {
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  type PoolClient,
+  setSessionSettings,
+} from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import type { Row } from '../mapping/rows.js';
 import {
@@ -14,6 +20,7 @@ import {
 } from '../queries/similar.js';
 import type { Routed } from '../read/router.js';
 import { choosePlan, efSearchFor, MAX_EF_SEARCH, type SearchPlan } from '../similarity/plan.js';
+import { PLAN_SETTINGS } from '../similarity/plan-settings.js';
 import { numberIn, requiredText } from '../validate/fields.js';
 import { incidentFilterOf } from '../validate/incident-filter.js';
 import { queryVectorOf } from '../validate/vector.js';
@@ -89,6 +96,14 @@ export function createNearestSearch(deps: HandlerDeps) {
     return { rows, total };
   };
 
+  // The plan each (embedder, filter) got last time: its planner settings go out with the read's
+  // first statement, so a repeated filter forces its plan without an extra round trip.
+  const lastMethod = new Map<string, SearchPlan['method']>();
+  const remember = (key: string, method: SearchPlan['method']) => {
+    if (lastMethod.size >= 1000) lastMethod.clear();
+    lastMethod.set(key, method);
+  };
+
   return async function nearest(
     req: NearestRequest,
     limit: number,
@@ -112,10 +127,16 @@ export function createNearestSearch(deps: HandlerDeps) {
       embedder = deps.embedder.name;
     }
 
+    const planKey = JSON.stringify([embedder ?? query.incidentId?.toString(), filter]);
+    const guess = lastMethod.get(planKey) ?? 'hnsw';
     return deps.router.read(
       {
         deadline: ctx,
-        settings: { 'hnsw.ef_search': String(efSearch), 'hnsw.iterative_scan': 'relaxed_order' },
+        settings: {
+          ...PLAN_SETTINGS[guess],
+          'hnsw.ef_search': String(efSearch),
+          'hnsw.iterative_scan': 'relaxed_order',
+        },
       },
       async (client) => {
         if (query.incidentId !== undefined) {
@@ -133,6 +154,8 @@ export function createNearestSearch(deps: HandlerDeps) {
           exactMaxRows: config.exactScanMaxRows,
           defaultEfSearch: efSearch,
         });
+        if (plan.method !== guess) await setSessionSettings(client, PLAN_SETTINGS[plan.method]);
+        remember(planKey, plan.method);
         const rows = await listSimilarIncidents(client, {
           vector: vector!,
           embedder: embedder!,

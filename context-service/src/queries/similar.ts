@@ -138,6 +138,13 @@ export interface SimilarQuery {
  * a threshold equals the top-k filtered by it, and keeps the graph walk short.
  */
 export async function listSimilarIncidents(client: PoolClient, s: SimilarQuery): Promise<Row[]> {
+  const { text, values } = similarIncidentsSql(s);
+  const r = await client.query<Row>(text, values);
+  return r.rows;
+}
+
+/** The statement listSimilarIncidents runs (tests EXPLAIN exactly this text). */
+export function similarIncidentsSql(s: SimilarQuery): { text: string; values: unknown[] } {
   const q = new Params();
   const vec = q.p(vectorToBinary(s.vector));
   const where = incidentWhere(s.filter, s.embedder, q, s.excludeId);
@@ -173,6 +180,5 @@ LEFT JOIN LATERAL (
 ) we ON true
 WHERE top.distance <= ${q.p(s.maxDistance)}
 ORDER BY top.distance, top.id`;
-  const r = await client.query<Row>(sql, q.values);
-  return r.rows;
+  return { text: sql, values: q.values };
 }

@@ -9,6 +9,7 @@ import {
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { Logger } from 'pino';
 import { getPrimaryFlushLsn } from '../queries/wal-position.js';
+import { PLANNER_DEFAULTS } from '../similarity/plan-settings.js';
 import { createLagGauge, type Freshness, LAG_COLUMNS, type ReplaySample, sampleOf } from './lag.js';
 
 export type ReadInfoInit = MessageInitShape<typeof ReadInfoSchema>;
@@ -103,7 +104,11 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
   };
 
   return {
-    async read(options, fn) {
+    async read(callerOptions, fn) {
+      const options = {
+        ...callerOptions,
+        settings: { ...PLANNER_DEFAULTS, ...callerOptions.settings },
+      };
       if (opts.primary && now() < skipReplicaUntil) {
         return onPrimary(options, fn, lastReason, undefined);
       }

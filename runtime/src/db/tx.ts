@@ -58,6 +58,21 @@ async function applySettings(
 }
 
 /**
+ * Sets session-level settings on a client in one round trip, for a read that learns only
+ * mid-way which settings its next statement needs (the similarity plan, chosen after its
+ * row estimate). Pools whose users all go through withReadSession reset them on the next read.
+ */
+export async function setSessionSettings(
+  client: PoolClient,
+  settings: Record<string, string>,
+): Promise<void> {
+  await client.query(
+    'SELECT count(set_config(k, v, false)) FROM unnest($1::text[], $2::text[]) AS s(k, v)',
+    [Object.keys(settings), Object.values(settings)],
+  );
+}
+
+/**
  * Checks a client out with an 'error' listener for as long as `fn` holds it.
  * The pool stops listening for a client's socket errors while it is checked
  * out; without a listener a Postgres crash mid-query is an unhandled 'error'
