@@ -35,7 +35,7 @@ export async function startContextService(
         applicationName: 'autoserve-context-fallback',
       })
     : undefined;
-  const handlers = createContextHandlers({ replica, primary, config, log });
+  const { handlers, calibrator } = createContextHandlers({ replica, primary, config, log });
   return serve({
     config: config.server,
     log,
@@ -55,6 +55,7 @@ export async function startContextService(
       }
     },
     onStop: async () => {
+      calibrator.stop();
       await replica.end();
       await primary?.end();
     },

@@ -5,6 +5,7 @@ import {
   loadServerConfig,
   readDurationMs,
   readInt,
+  readNumber,
   readOptional,
   readPostgresUrl,
   type ServerConfig,
@@ -33,8 +34,16 @@ export interface ContextConfig {
   cacheMaxEntries: number;
   /** Filtered row count up to which similarity search scans the rows exactly instead of HNSW. */
   exactScanMaxRows: number;
-  /** hnsw.ef_search when the caller asks for no particular accuracy (measured by the bench). */
+  /** hnsw.ef_search when the caller asks for no particular accuracy and nothing is calibrated yet. */
   defaultEfSearch: number;
+  /** Recall@10 the plan aims for when the caller asks for no particular accuracy. */
+  targetRecall: number;
+  /** Between recall calibrations (0 = never). */
+  calibrationIntervalMs: number;
+  /** Queries per selectivity band in one calibration. */
+  calibrationSample: number;
+  /** How many embedders (the largest) are calibrated. */
+  calibrationEmbedders: number;
 }
 
 export function loadConfig(env: Env): ContextConfig {
@@ -58,5 +67,15 @@ export function loadConfig(env: Env): ContextConfig {
     cacheMaxEntries: readInt(env, 'CONTEXT_CACHE_MAX_ENTRIES', 1000, 1, 1_000_000),
     exactScanMaxRows: readInt(env, 'CONTEXT_EXACT_SCAN_MAX_ROWS', 2000, 0, 10_000_000),
     defaultEfSearch: readInt(env, 'CONTEXT_HNSW_EF_SEARCH', 100, 10, 1000),
+    targetRecall: readNumber(env, 'CONTEXT_TARGET_RECALL', 0.98, 0.5, 1),
+    calibrationIntervalMs: readDurationMs(
+      env,
+      'CONTEXT_CALIBRATION_INTERVAL',
+      600_000,
+      0,
+      86_400_000,
+    ),
+    calibrationSample: readInt(env, 'CONTEXT_CALIBRATION_SAMPLE', 24, 2, 1000),
+    calibrationEmbedders: readInt(env, 'CONTEXT_CALIBRATION_EMBEDDERS', 4, 1, 32),
   };
 }

@@ -26,6 +26,8 @@ export function serviceEnv(db: TestDb, extra: Env = {}): Env {
     // The control loop would start instances for apps other tests register;
     // test/integration/control turns it on with a private runtime owner.
     SCALER_CONTROL_LOOP: 'false',
+    // The recall calibration reads every large embedder in the background: tests opt in.
+    CONTEXT_CALIBRATION_INTERVAL: '0',
     ...extra,
   };
 }

@@ -9,6 +9,7 @@ import {
   type Routed,
   readInfoHeaders,
 } from '../read/router.js';
+import type { Calibrator } from '../similarity/calibrator.js';
 
 /** What every Context handler gets from the wiring in handlers/index.ts. */
 export interface HandlerDeps {
@@ -20,6 +21,8 @@ export interface HandlerDeps {
   aggregates: TtlCache<Routed<unknown>>;
   /** Small, slowly changing figures (table size, filtered row estimates for plan choice). */
   stats: TtlCache<number>;
+  /** The service's own recall measurement, which sets HNSW effort per embedder and band. */
+  calibrator: Calibrator;
 }
 
 /** Mirrors a read's ReadInfo into response metadata and returns it for the message. */

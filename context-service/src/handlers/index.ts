@@ -1,10 +1,11 @@
 import type { ContextService } from '@autoserve/proto';
-import { createEmbedder, type Embedder, type Pool } from '@autoserve/runtime';
+import { createEmbedder, type Embedder, type Pool, recordCalibration } from '@autoserve/runtime';
 import type { ServiceImpl } from '@connectrpc/connect';
 import type { Logger } from 'pino';
 import { TtlCache } from '../cache/ttl-cache.js';
 import type { ContextConfig } from '../config.js';
 import { createReadRouter, type Routed } from '../read/router.js';
+import { type Calibrator, createCalibrator } from '../similarity/calibrator.js';
 import { createAppEventsHandler } from './app-events.js';
 import { createAppMetricsHandler } from './app-metrics.js';
 import type { HandlerDeps } from './deps.js';
@@ -36,10 +37,23 @@ const STATS_TTL_MS = 10_000;
  * The Context service's RPCs. Routing only wires this object; each method
  * lives in its own module.
  */
-export function createContextHandlers(
-  deps: ContextDeps,
-): Partial<ServiceImpl<typeof ContextService>> {
+export function createContextHandlers(deps: ContextDeps): {
+  handlers: Partial<ServiceImpl<typeof ContextService>>;
+  calibrator: Calibrator;
+} {
   const { config, log } = deps;
+  const calibrator = createCalibrator({
+    pool: deps.replica,
+    log: log.child({ task: 'recall-calibration' }),
+    intervalMs: config.calibrationIntervalMs,
+    samplePerBand: config.calibrationSample,
+    maxEmbedders: config.calibrationEmbedders,
+    exactScanMaxRows: config.exactScanMaxRows,
+    k: 10,
+    statementTimeoutMs: 60_000,
+    onCurve: (embedder, c) =>
+      recordCalibration(embedder, c.band, c.points, c.sampleSize, c.measuredAt),
+  });
   const d: HandlerDeps = {
     router: createReadRouter({
       replica: deps.replica,
@@ -56,8 +70,9 @@ export function createContextHandlers(
       maxEntries: config.cacheMaxEntries,
     }),
     stats: new TtlCache<number>({ ttlMs: STATS_TTL_MS, maxEntries: 1000 }),
+    calibrator,
   };
-  return {
+  const handlers = {
     searchSimilarIncidents: createSearchSimilarHandler(d),
     suggestRemediations: createSuggestRemediationsHandler(d),
     listNearDuplicates: createNearDuplicatesHandler(d),
@@ -69,4 +84,5 @@ export function createContextHandlers(
     listAppEvents: createAppEventsHandler(d),
     getAppMetrics: createAppMetricsHandler(d),
   };
+  return { handlers, calibrator };
 }

@@ -8,6 +8,7 @@ import {
 } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import type { Row } from '../mapping/rows.js';
+import { durationOfSeconds } from '../mapping/time.js';
 import {
   countFilteredRowsUpTo,
   embedderHasRows,
@@ -19,7 +20,8 @@ import {
   maybeGetIncidentVector,
 } from '../queries/similar.js';
 import type { Routed } from '../read/router.js';
-import { choosePlan, efSearchFor, MAX_EF_SEARCH, type SearchPlan } from '../similarity/plan.js';
+import { curveForBand, effortFor } from '../similarity/calibration.js';
+import { choosePlan, type SearchPlan } from '../similarity/plan.js';
 import { PLAN_SETTINGS } from '../similarity/plan-settings.js';
 import { numberIn, requiredText } from '../validate/fields.js';
 import { incidentFilterOf } from '../validate/incident-filter.js';
@@ -96,12 +98,23 @@ export function createNearestSearch(deps: HandlerDeps) {
     return { rows, total };
   };
 
-  // The plan each (embedder, filter) got last time: its planner settings go out with the read's
-  // first statement, so a repeated filter forces its plan without an extra round trip.
-  const lastMethod = new Map<string, SearchPlan['method']>();
-  const remember = (key: string, method: SearchPlan['method']) => {
-    if (lastMethod.size >= 1000) lastMethod.clear();
-    lastMethod.set(key, method);
+  // The planner settings each (embedder, filter) needed last time go out with the read's first
+  // statement, so a repeated filter forces its plan without an extra round trip.
+  const lastSettings = new Map<string, Record<string, string>>();
+  const remember = (key: string, settings: Record<string, string>) => {
+    if (lastSettings.size >= 1000) lastSettings.clear();
+    lastSettings.set(key, settings);
+  };
+  const calibratedFor = (embedder: string) => {
+    const curves = deps.calibrator.curves(embedder);
+    if (!curves) return undefined;
+    return (band: Parameters<typeof curveForBand>[1], target: number) => {
+      const curve = curveForBand(curves, band);
+      const choice = curve && effortFor(curve, target);
+      return choice && curve
+        ? { ...choice, sampleSize: curve.sampleSize, measuredAt: curve.measuredAt }
+        : undefined;
+    };
   };
 
   return async function nearest(
@@ -114,10 +127,6 @@ export function createNearestSearch(deps: HandlerDeps) {
     const minSimilarity = numberIn(req.minSimilarity, 'min_similarity', 0, 1);
     const accuracy =
       req.accuracy === undefined ? undefined : numberIn(req.accuracy, 'accuracy', 0.5, 1);
-    const efSearch = Math.min(
-      MAX_EF_SEARCH,
-      Math.max(limit, accuracy === undefined ? config.defaultEfSearch : efSearchFor(accuracy)),
-    );
 
     let vector = query.vector;
     let embedder = query.embedder;
@@ -127,17 +136,10 @@ export function createNearestSearch(deps: HandlerDeps) {
       embedder = deps.embedder.name;
     }
 
-    const planKey = JSON.stringify([embedder ?? query.incidentId?.toString(), filter]);
-    const guess = lastMethod.get(planKey) ?? 'hnsw';
+    const planKey = JSON.stringify([embedder ?? query.incidentId?.toString(), filter, accuracy]);
+    const guess = lastSettings.get(planKey) ?? settingsOf({ method: 'hnsw', efSearch: 100 });
     return deps.router.read(
-      {
-        deadline: ctx,
-        settings: {
-          ...PLAN_SETTINGS[guess],
-          'hnsw.ef_search': String(efSearch),
-          'hnsw.iterative_scan': 'relaxed_order',
-        },
-      },
+      { deadline: ctx, settings: { ...guess, 'hnsw.iterative_scan': 'relaxed_order' } },
       async (client) => {
         if (query.incidentId !== undefined) {
           const found = await maybeGetIncidentVector(client, query.incidentId);
@@ -152,10 +154,14 @@ export function createNearestSearch(deps: HandlerDeps) {
           accuracy,
           limit,
           exactMaxRows: config.exactScanMaxRows,
-          defaultEfSearch: efSearch,
+          defaultEfSearch: config.defaultEfSearch,
+          targetRecall: config.targetRecall,
+          calibrated: calibratedFor(embedder!),
         });
-        if (plan.method !== guess) await setSessionSettings(client, PLAN_SETTINGS[plan.method]);
-        remember(planKey, plan.method);
+        const settings = settingsOf(plan);
+        const changed = Object.entries(settings).filter(([k, v]) => guess[k] !== v);
+        if (changed.length) await setSessionSettings(client, Object.fromEntries(changed));
+        remember(planKey, settings);
         const rows = await listSimilarIncidents(client, {
           vector: vector!,
           embedder: embedder!,
@@ -178,11 +184,28 @@ export function createNearestSearch(deps: HandlerDeps) {
   };
 }
 
-/** The plan as the responses report it. */
-export function planToProto(plan: SearchPlan) {
+/** The planner settings that make `plan` the plan Postgres runs. */
+function settingsOf(plan: Pick<SearchPlan, 'method' | 'efSearch'>): Record<string, string> {
+  return plan.method === 'hnsw'
+    ? { ...PLAN_SETTINGS.hnsw, 'hnsw.ef_search': String(plan.efSearch) }
+    : PLAN_SETTINGS.exact;
+}
+
+/** The plan as the responses report it, with the calibration behind its effort. */
+export function planToProto(plan: SearchPlan, now = Date.now()) {
+  const c = plan.calibration;
   return {
     method: plan.method,
     efSearch: plan.efSearch,
     estimatedSelectivity: plan.selectivity,
+    calibration: c && {
+      band: c.band,
+      targetRecall: c.target,
+      measuredRecall: c.recall,
+      targetMet: c.targetMet,
+      efSearch: c.efSearch,
+      sampleSize: c.sampleSize,
+      age: durationOfSeconds(Math.max(0, (now - c.measuredAt) / 1000)),
+    },
   };
 }

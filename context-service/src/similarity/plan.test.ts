@@ -36,6 +36,24 @@ describe('similarity plan', () => {
     );
   });
 
+  it("takes ef_search from the calibration of the filter's band when there is one", () => {
+    const asked: [string, number][] = [];
+    const calibrated = (band: string, target: number) => {
+      asked.push([band, target]);
+      return band === '10-50%'
+        ? { efSearch: 400, recall: 0.985, targetMet: true, sampleSize: 24, measuredAt: 1 }
+        : undefined;
+    };
+    const plan = choosePlan({ ...base, estimatedRows: 20_000, calibrated, targetRecall: 0.98 });
+    expect(plan).toMatchObject({ method: 'hnsw', efSearch: 400 });
+    expect(plan.calibration).toMatchObject({ band: '10-50%', target: 0.98, recall: 0.985 });
+    // An explicit accuracy is the target; without a calibration the fallback table applies.
+    const fallback = choosePlan({ ...base, estimatedRows: 100_000, accuracy: 0.95, calibrated });
+    expect(asked.at(-1)).toEqual(['100%', 0.95]);
+    expect(fallback.efSearch).toBe(efSearchFor(0.95));
+    expect(fallback.calibration).toBeUndefined();
+  });
+
   it('maps accuracy to ef_search monotonically within bounds', () => {
     let last = 0;
     for (let a = 0.5; a < 1; a += 0.001) {

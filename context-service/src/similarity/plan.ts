@@ -1,3 +1,13 @@
+import { type BandName, bandOf, type EffortChoice } from './calibration.js';
+
+/** The measured recall behind an HNSW plan's ef_search. */
+export interface PlanCalibration extends EffortChoice {
+  band: BandName;
+  target: number;
+  sampleSize: number;
+  measuredAt: number;
+}
+
 /** How one similarity query runs. */
 export interface SearchPlan {
   method: 'exact' | 'hnsw';
@@ -5,12 +15,21 @@ export interface SearchPlan {
   efSearch: number;
   /** Estimated fraction of rows the filters keep, 0..1. */
   selectivity: number;
+  /** Present when ef_search came from the service's own recall measurement. */
+  calibration?: PlanCalibration;
 }
 
+/** What the calibration offers the plan: an effort for a band and target recall, if measured. */
+export type CalibratedEffort = (
+  band: BandName,
+  target: number,
+) => Omit<PlanCalibration, 'band' | 'target'> | undefined;
+
 /**
- * ef_search giving at least the requested recall@10 on unfiltered HNSW
- * search, measured by `npm run bench -- context` (100K clustered 1536-d
- * vectors, m=16, ef_construction=64). Interpolated linearly between points.
+ * ef_search for a recall@10 before the service has calibrated itself on its own data (see
+ * calibrator.ts), measured once by `npm run bench -- context` (100K clustered 1536-d vectors,
+ * m=16, ef_construction=64). Interpolated linearly between points. On data built differently it
+ * promised too much (0.87 where it said 0.98), which is why the calibration replaces it.
  */
 export const EF_FOR_RECALL: readonly (readonly [recall: number, ef: number])[] = [
   [0.5, 10],
@@ -47,8 +66,12 @@ export interface PlanInput {
   limit: number;
   /** Filtered row count up to which an exact scan is used. */
   exactMaxRows: number;
-  /** ef_search when no accuracy is requested. */
+  /** ef_search when no accuracy is requested and there is no calibration yet. */
   defaultEfSearch: number;
+  /** Recall aimed for when no accuracy is requested. */
+  targetRecall?: number;
+  /** The calibration of this embedder, if any. */
+  calibrated?: CalibratedEffort | undefined;
 }
 
 /**
@@ -63,8 +86,17 @@ export function choosePlan(input: PlanInput): SearchPlan {
   if (input.accuracy === 1 || input.estimatedRows <= input.exactMaxRows) {
     return { method: 'exact', efSearch: 0, selectivity };
   }
-  const base = input.accuracy === undefined ? input.defaultEfSearch : efSearchFor(input.accuracy);
+  const band = bandOf(selectivity);
+  const target = input.accuracy ?? input.targetRecall ?? 0.98;
+  const measured = input.calibrated?.(band, target);
+  const base = measured
+    ? measured.efSearch
+    : input.accuracy === undefined
+      ? input.defaultEfSearch
+      : efSearchFor(input.accuracy);
   // The graph walk keeps ef_search candidates; fewer than `limit` could not fill the page.
   const efSearch = Math.min(MAX_EF_SEARCH, Math.max(base, input.limit));
-  return { method: 'hnsw', efSearch, selectivity };
+  return measured
+    ? { method: 'hnsw', efSearch, selectivity, calibration: { ...measured, band, target } }
+    : { method: 'hnsw', efSearch, selectivity };
 }

@@ -86,3 +86,43 @@ export function timeControlLoop(phase: string): () => void {
 export function recordScalingDecision(action: string, reason: string): void {
   decisions.inc({ action, reason: reason || 'none' });
 }
+
+const calibrationRecall = new Gauge({
+  name: 'autoserve_similarity_calibration_recall',
+  help: 'Mean recall@10 the Context service measured on its own data, by embedder, selectivity band and ef_search.',
+  labelNames: ['embedder', 'band', 'ef_search'] as const,
+  registers,
+});
+
+const calibrationMeasuredAt = new Gauge({
+  name: 'autoserve_similarity_calibration_timestamp_seconds',
+  help: 'When each embedder and band was last calibrated (Unix seconds; time() minus it is the age).',
+  labelNames: ['embedder', 'band'] as const,
+  registers,
+});
+
+const calibrationSample = new Gauge({
+  name: 'autoserve_similarity_calibration_sample_size',
+  help: 'Queries measured in the last calibration, by embedder and band.',
+  labelNames: ['embedder', 'band'] as const,
+  registers,
+});
+
+/**
+ * One calibration curve of the similarity search. The embedder label comes from stored data, so
+ * the caller bounds how many embedders it reports (CONTEXT_CALIBRATION_EMBEDDERS); bands and the
+ * ef ladder are fixed sets.
+ */
+export function recordCalibration(
+  embedder: string,
+  band: string,
+  points: readonly (readonly [ef: number, mean: number, min: number])[],
+  sampleSize: number,
+  measuredAtMs: number,
+): void {
+  for (const [ef, mean] of points) {
+    calibrationRecall.set({ embedder, band, ef_search: String(ef) }, mean);
+  }
+  calibrationMeasuredAt.set({ embedder, band }, measuredAtMs / 1000);
+  calibrationSample.set({ embedder, band }, sampleSize);
+}

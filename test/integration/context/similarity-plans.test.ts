@@ -2,6 +2,7 @@ import type { RunningService } from '@autoserve/runtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { ClusteredVectors } from '../../../bench/support/clustered.js';
 import { seedIncidents, selectivityFilters } from '../../../bench/support/incidents.js';
+import { recallAt, topK } from '../../../bench/support/truth.js';
 import { similarIncidentsSql } from '../../../context-service/src/queries/similar.js';
 import { PLAN_SETTINGS } from '../../../context-service/src/similarity/plan-settings.js';
 import { startContext } from '../../support/services.js';
@@ -52,25 +53,40 @@ describe('similarity plans are what they say', () => {
   const gen = new ClusteredVectors({ dims: DIMS, clusters: 40, seed: 5 });
   let forcedHnsw: RunningService;
   let hnswClient: ContextClient;
+  let calibrated: RunningService;
+  let calibratedClient: ContextClient;
+  const ids: bigint[] = [];
+  const all = new Float32Array(N * DIMS);
   const tenPercent = selectivityFilters(prefix)[1]!;
 
   beforeAll(async () => {
-    await withClient(db.scalerUrl, (c) =>
+    for (let i = 0; i < N; i++) all.set(gen.vector(i), i * DIMS);
+    const seeded = await withClient(db.scalerUrl, (c) =>
       seedIncidents(c, {
         n: N,
         prefix,
         embedder,
-        vector: (i) => gen.vector(i),
+        vector: (i) => all.subarray(i * DIMS, (i + 1) * DIMS),
         baseMs: Date.now(),
       }),
     );
+    ids.push(...seeded);
     await withClient(db.ownerUrl, (c) => c.query('ANALYZE incident_embeddings'));
     await waitForReplica(db);
-    forcedHnsw = await startContext(db, { CONTEXT_EXACT_SCAN_MAX_ROWS: '0' });
+    [forcedHnsw, calibrated] = await Promise.all([
+      startContext(db, { CONTEXT_EXACT_SCAN_MAX_ROWS: '0' }),
+      startContext(db, {
+        CONTEXT_EXACT_SCAN_MAX_ROWS: '100',
+        CONTEXT_CALIBRATION_INTERVAL: '1s',
+        CONTEXT_CALIBRATION_SAMPLE: '10',
+        CONTEXT_TARGET_RECALL: '0.95',
+      }),
+    ]);
     hnswClient = contextClient(forcedHnsw);
+    calibratedClient = contextClient(calibrated);
   }, 120_000);
   afterAll(async () => {
-    await forcedHnsw?.stop();
+    await Promise.all([forcedHnsw?.stop(), calibrated?.stop()]);
   });
 
   async function explain(method: 'exact' | 'hnsw', filter: Record<string, string>) {
@@ -133,4 +149,44 @@ describe('similarity plans are what they say', () => {
     }
     expect(after - before).toBeGreaterThanOrEqual(calls);
   });
+
+  it('calibrates its own recall, reports it, and the recall it reports holds on fresh queries', async () => {
+    const search = (i: number) =>
+      calibratedClient.searchSimilarIncidents(
+        {
+          query: { case: 'vector', value: { values: Array.from(gen.queryNear(i)), embedder } },
+        },
+        auth,
+      );
+    let plan = (await search(0)).plan;
+    for (let t = 0; t < 240 && !plan?.calibration; t++) {
+      await new Promise((r) => setTimeout(r, 500));
+      plan = (await search(0)).plan;
+    }
+    const c = plan?.calibration;
+    expect(c, 'a calibration within 2 minutes').toBeDefined();
+    expect(plan!.method).toBe('hnsw');
+    expect(c!.band).toBe('100%');
+    expect(c!.targetRecall).toBe(0.95);
+    expect(c!.sampleSize).toBe(10);
+    expect(plan!.efSearch).toBe(Math.max(10, c!.efSearch));
+    if (c!.targetMet) expect(c!.measuredRecall).toBeGreaterThanOrEqual(0.95);
+    // What it claims, checked on queries it never saw, against brute force computed here.
+    const byId = new Map(ids.map((id, i) => [id, i]));
+    let sum = 0;
+    const fresh = 20;
+    for (let q = 0; q < fresh; q++) {
+      const i = 1000 + q * 97;
+      const res = await search(i);
+      const got = res.results.map((r) => String(byId.get(r.incident!.id)));
+      const want = topK(gen.queryNear(i), all, N, 10, () => true).map(String);
+      sum += recallAt(got, want);
+    }
+    // Within sampling error of the measured figure (10 queries measured, 20 checked).
+    expect(sum / fresh).toBeGreaterThanOrEqual(Math.min(c!.measuredRecall, 0.95) - 0.05);
+    const metrics = await fetch(`http://127.0.0.1:${calibrated.metricsPort}/metrics`).then((r) =>
+      r.text(),
+    );
+    expect(metrics).toMatch(/autoserve_similarity_calibration_recall\{embedder="test-plans-/);
+  }, 180_000);
 });
