@@ -48,7 +48,7 @@ export function createEnvironmentContextHandler(deps: HandlerDeps) {
             reason: x.reason,
             count: BigInt(x.count),
           })),
-          recent: recent.map(toRemediationRequest),
+          recent: recent.map((r) => toRemediationRequest(r)),
           environment: summary.environment ?? '',
         } satisfies Response;
       }),

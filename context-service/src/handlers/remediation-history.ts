@@ -53,7 +53,7 @@ export function createRemediationHistoryHandler(deps: HandlerDeps) {
       positionOf: (last) => [String(last.pos_us), String(last.id)],
     });
     return {
-      requests: page.map(toRemediationRequest),
+      requests: page.map((r) => toRemediationRequest(r)),
       nextPageToken,
       readInfo: readInfoOf(ctx, routed),
     };

@@ -4,12 +4,7 @@ import type {
 } from '@autoserve/proto/context/v1';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import {
-  type Row,
-  toIncident,
-  toRemediationRequest,
-  toWorkflowExecution,
-} from '../mapping/rows.js';
+import { toIncident, toRemediationRequest, toWorkflowExecution } from '../mapping/rows.js';
 import { outcomeOf } from '../similarity/outcome.js';
 import { countOrDefault } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
@@ -28,17 +23,13 @@ export function createSearchSimilarHandler(deps: HandlerDeps) {
     const routed = await nearest(req, limit, ctx);
     const { rows, plan } = routed.value;
     return {
-      results: rows.map((r) => {
-        const request = r.request as Row | null;
-        const workflow = r.workflow as Row | null;
-        return {
-          incident: toIncident(r, 'ie_'),
-          similarity: 1 - Number(r.distance),
-          request: request ? toRemediationRequest(request) : undefined,
-          workflow: workflow ? toWorkflowExecution(workflow) : undefined,
-          outcome: outcomeOf(request?.phase as string | null, workflow?.phase as string | null),
-        };
-      }),
+      results: rows.map((r) => ({
+        incident: toIncident(r, 'ie_'),
+        similarity: 1 - Number(r.distance),
+        request: r.rr_id == null ? undefined : toRemediationRequest(r, 'rr_'),
+        workflow: r.we_id == null ? undefined : toWorkflowExecution(r, 'we_'),
+        outcome: outcomeOf(r.rr_phase as string | null, r.we_phase as string | null),
+      })),
       plan: planToProto(plan),
       readInfo: readInfoOf(ctx, routed),
     };

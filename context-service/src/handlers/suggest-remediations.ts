@@ -15,25 +15,23 @@ import { createNearestSearch, planToProto } from './nearest.js';
 type Response = MessageInitShape<typeof SuggestRemediationsResponseSchema>;
 
 /** Seconds from a workflow's start to its end, when it has both. */
-function durationSecondsOf(workflow: Row | null): number | undefined {
-  const started = workflow?.started_at;
-  const completed = workflow?.completed_at;
-  if (!started || !completed) return undefined;
-  const ms = Date.parse(String(completed)) - Date.parse(String(started));
-  return Number.isFinite(ms) && ms >= 0 ? ms / 1000 : undefined;
+function durationSecondsOf(r: Row): number | undefined {
+  const started = r.we_started_at;
+  const completed = r.we_completed_at;
+  if (!(started instanceof Date) || !(completed instanceof Date)) return undefined;
+  const ms = completed.getTime() - started.getTime();
+  return ms >= 0 ? ms / 1000 : undefined;
 }
 
 /** One neighbour as evidence for the remediation it was handled with. */
 function evidenceOf(r: Row): Evidence {
-  const request = r.request as Row | null;
-  const workflow = r.workflow as Row | null;
   return {
     incidentId: BigInt(String(r.ie_id)),
     similarity: 1 - Number(r.distance),
-    workflowName: workflow?.workflow_name ? String(workflow.workflow_name) : '',
+    workflowName: r.we_workflow_name ? String(r.we_workflow_name) : '',
     action: r.ie_remediation_action ? String(r.ie_remediation_action) : '',
-    outcome: outcomeOf(request?.phase as string | null, workflow?.phase as string | null),
-    durationSeconds: durationSecondsOf(workflow),
+    outcome: outcomeOf(r.rr_phase as string | null, r.we_phase as string | null),
+    durationSeconds: durationSecondsOf(r),
   };
 }
 

@@ -44,7 +44,76 @@ function labels(v: unknown): Record<string, string> {
   return out;
 }
 
-export function toRemediationRequest(r: Row): MessageInitShape<typeof RemediationRequestSchema> {
+/** The columns toRemediationRequest reads, for queries that select them under a prefix. */
+export const REQUEST_COLUMNS = [
+  'id',
+  'name',
+  'namespace',
+  'signal_type',
+  'signal_name',
+  'signal_namespace',
+  'target_type',
+  'target_name',
+  'target_namespace',
+  'environment',
+  'priority',
+  'fingerprint',
+  'phase',
+  'message',
+  'reason',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'correlation_id',
+  'labels',
+] as const;
+
+/** The columns toWorkflowExecution reads. */
+export const WORKFLOW_COLUMNS = [
+  'id',
+  'name',
+  'namespace',
+  'remediation_request_ref',
+  'ai_analysis_ref',
+  'workflow_name',
+  'is_auto_approved',
+  'requires_approval',
+  'current_step',
+  'step_count',
+  'completed_count',
+  'failed_count',
+  'skipped_count',
+  'phase',
+  'message',
+  'created_at',
+  'started_at',
+  'completed_at',
+  'paused_at',
+  'correlation_id',
+] as const;
+
+/**
+ * `alias.col AS prefixcol, ...` for a column list (constants, never request data): a join
+ * selects only what the mapper reads, instead of to_jsonb() of whole rows, which the server
+ * serialises and the client parses as JSON on every call.
+ */
+export function selectColumns(alias: string, prefix: string, columns: readonly string[]): string {
+  return columns.map((c) => `${alias}.${c} AS ${prefix}${c}`).join(', ');
+}
+
+/** A view of a row's `prefix`-named columns under their own names ('' = the row itself). */
+function unprefixed(row: Row, p: string): Row {
+  if (!p) return row;
+  const out: Row = {};
+  for (const [k, v] of Object.entries(row)) if (k.startsWith(p)) out[k.slice(p.length)] = v;
+  return out;
+}
+
+export function toRemediationRequest(
+  row: Row,
+  p = '',
+): MessageInitShape<typeof RemediationRequestSchema> {
+  const r = unprefixed(row, p);
   return {
     id: id(r.id),
     name: str(r.name),
@@ -69,7 +138,11 @@ export function toRemediationRequest(r: Row): MessageInitShape<typeof Remediatio
   };
 }
 
-export function toWorkflowExecution(r: Row): MessageInitShape<typeof WorkflowExecutionSchema> {
+export function toWorkflowExecution(
+  row: Row,
+  p = '',
+): MessageInitShape<typeof WorkflowExecutionSchema> {
+  const r = unprefixed(row, p);
   return {
     id: id(r.id),
     name: str(r.name),

@@ -1,5 +1,5 @@
 import type { PoolClient } from '@autoserve/runtime';
-import type { Row } from '../mapping/rows.js';
+import { REQUEST_COLUMNS, type Row, selectColumns, WORKFLOW_COLUMNS } from '../mapping/rows.js';
 import { Params } from './params.js';
 
 /** Validated similarity filters, in stored spellings. */
@@ -116,6 +116,10 @@ export async function listStoredEmbedders(client: PoolClient): Promise<string[]>
   return r.rows.map((x) => x.embedder);
 }
 
+const REQUEST_SELECT = selectColumns('rr', 'rr_', REQUEST_COLUMNS);
+const WORKFLOW_SELECT = selectColumns('we', 'we_', WORKFLOW_COLUMNS);
+const WORKFLOW_INNER = WORKFLOW_COLUMNS.map((c) => `w.${c}`).join(', ');
+
 export interface SimilarQuery {
   vector: ArrayLike<number>;
   embedder: string;
@@ -167,13 +171,13 @@ SELECT top.distance,
        ie.signal_name AS ie_signal_name, ie.root_cause AS ie_root_cause,
        ie.remediation_action AS ie_remediation_action, ie.phase AS ie_phase,
        ie.embedder AS ie_embedder, ie.remediation_request_created_at AS ie_created_at,
-       to_jsonb(rr) AS request, to_jsonb(we) AS workflow
+       ${REQUEST_SELECT}, ${WORKFLOW_SELECT}
 FROM top
 JOIN incident_embeddings ie ON ie.id = top.id
 LEFT JOIN remediation_requests rr
   ON rr.id = ie.remediation_request_id AND rr.created_at = ie.remediation_request_created_at
 LEFT JOIN LATERAL (
-  SELECT w.* FROM workflow_executions w
+  SELECT ${WORKFLOW_INNER} FROM workflow_executions w
   WHERE w.remediation_request_ref = rr.name AND w.namespace = rr.namespace
   ORDER BY w.created_at DESC, w.id DESC
   LIMIT 1
