@@ -1,11 +1,15 @@
 /**
- * `npm run bench -- context [--n 100000] [--queries 40] [--concurrency 8] [--seconds 10] [--reseed] [--skip-sweep]`
+ * `npm run bench -- context [--family clustered|mixture|all] [--n 100000] [--queries 40]
+ *   [--concurrency 8] [--seconds 10] [--reseed] [--skip-sweep]`
  *
- * Similarity quality and speed of the Context service over N clustered 1536-d
- * incidents: recall@10 against brute force per filter selectivity, the plan
- * sweep behind the service's thresholds, QPS/latency through gRPC against the
- * same SQL issued directly through pg, and success rates live vs the
- * materialized view. Prints a table and writes bench/results/context.json.
+ * Similarity quality and speed of the Context service over N 1536-d incidents, on two data
+ * families built differently (support/clustered.ts: equal, separated clusters; support/mixture.ts:
+ * Zipf-sized overlapping clusters, duplicates, background noise, namespaces independent of
+ * clusters), each in its own database: recall@10 (mean and min) against brute force per filter
+ * selectivity after the service's own recall calibration, latency at concurrency 1, the plan
+ * sweep behind the service's thresholds, QPS/latency through gRPC against the same SQL issued
+ * directly through pg, and success rates live vs the materialized view. Prints tables and writes
+ * bench/results/context.json.
  */
 import { writeFileSync } from 'node:fs';
 import { SearchSimilarIncidentsRequestSchema } from '@autoserve/proto/context/v1';
@@ -13,10 +17,12 @@ import { createPool, withReadSession } from '@autoserve/runtime';
 import { create, toBinary } from '@bufbuild/protobuf';
 import pg from 'pg';
 import { listSimilarIncidents } from '../context-service/dist/queries/similar.js';
+import { PLAN_SETTINGS } from '../context-service/dist/similarity/plan-settings.js';
 import { benchDatabase, waitForReplica } from './support/bench-db.js';
 import { ClusteredVectors, rng } from './support/clustered.js';
 import { BENCH_TOKEN, contextClient, startContextProcess } from './support/context-process.js';
 import { seedIncidents, selectivityFilters } from './support/incidents.js';
+import { MixtureVectors } from './support/mixture.js';
 import { withCpu } from './support/proc-cpu.js';
 import { progress } from './support/progress.js';
 import { rawUnary } from './support/raw-unary.js';
@@ -33,14 +39,64 @@ function arg(args: string[], name: string, fallback: number): number {
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
 
+/** One data family: its vectors, namespaces, queries and filters. */
+interface Family {
+  name: 'clustered' | 'mixture';
+  database: string;
+  embedder: string;
+  vector(i: number): Float32Array;
+  namespaceOf?: (i: number) => string;
+  query(q: number): Float32Array;
+  filters: { label: string; filter: object; keep: (i: number) => boolean }[];
+}
+
+function familyOf(name: string, n: number): Family {
+  if (name === 'mixture') {
+    const m = new MixtureVectors({ n, dims: DIMS, seed: 1234 });
+    return {
+      name,
+      database: 'autoserve_bench_mixture',
+      embedder: `bench-mixture-v1-${n}`,
+      vector: (i) => m.vector(i),
+      namespaceOf: (i) => `${PREFIX}-${m.namespaces[i]}`,
+      query: (q) => m.query(q),
+      filters: m.filters(PREFIX),
+    };
+  }
+  const gen = new ClusteredVectors({ dims: DIMS, clusters: 300, seed: 7 });
+  const rand = rng(42);
+  return {
+    name: 'clustered',
+    database: 'autoserve_bench',
+    embedder: `bench-clustered-v1-${n}`,
+    vector: (i) => gen.vector(i),
+    query: () => gen.queryNear(Math.floor(rand() * n)),
+    filters: selectivityFilters(PREFIX),
+  };
+}
+
 export async function main(args: string[]): Promise<void> {
+  const i = args.indexOf('--family');
+  const which = i >= 0 ? args[i + 1]! : 'all';
+  const names = which === 'all' ? ['clustered', 'mixture'] : [which];
+  const families: Record<string, unknown> = {};
+  for (const name of names) {
+    process.stdout.write(`\n=== family: ${name} ===\n`);
+    families[name] = await runFamily(familyOf(name, arg(args, '--n', 100_000)), args);
+  }
+  writeFileSync(
+    new URL('./results/context.json', import.meta.url),
+    `${JSON.stringify({ families }, null, 2)}\n`,
+  );
+}
+
+async function runFamily(family: Family, args: string[]): Promise<unknown> {
   const n = arg(args, '--n', 100_000);
   const nQueries = arg(args, '--queries', 40);
   const concurrency = arg(args, '--concurrency', 8);
   const seconds = arg(args, '--seconds', 10);
-  const embedder = `bench-clustered-v1-${n}`;
-  const gen = new ClusteredVectors({ dims: DIMS, clusters: 300, seed: 7 });
-  const db = await benchDatabase('autoserve_bench');
+  const { embedder } = family;
+  const db = await benchDatabase(family.database);
   const owner = new pg.Client({ connectionString: db.primaryUrl });
   await owner.connect();
 
@@ -56,7 +112,7 @@ export async function main(args: string[]): Promise<void> {
   const all = new Float32Array(n * DIMS);
   const fill = progress('vectors', n);
   for (let i = 0; i < n; i++) {
-    all.set(gen.vector(i), i * DIMS);
+    all.set(family.vector(i), i * DIMS);
     fill.tick();
   }
   fill.done();
@@ -75,6 +131,7 @@ export async function main(args: string[]): Promise<void> {
       vector: (i) => all.subarray(i * DIMS, (i + 1) * DIMS),
       baseMs: Date.now(),
       batch: 5000,
+      ...(family.namespaceOf ? { namespaceOf: family.namespaceOf } : {}),
       onProgress: (done) => {
         bar.tick(done - last);
         last = done;
@@ -106,9 +163,8 @@ export async function main(args: string[]): Promise<void> {
   for (const r of idRows.rows) idOf[r.i] = r.id;
 
   // Queries and their exact answers (brute force over the in-memory vectors).
-  const rand = rng(42);
-  const filters = selectivityFilters(PREFIX);
-  const queries = Array.from({ length: nQueries }, () => gen.queryNear(Math.floor(rand() * n)));
+  const filters = family.filters;
+  const queries = Array.from({ length: nQueries }, (_, q) => family.query(q));
   const truthBar = progress('brute-force ground truth', filters.length * nQueries);
   const truth: GroundTruth[][] = filters.map((f) =>
     queries.map((q) => {
@@ -119,7 +175,11 @@ export async function main(args: string[]): Promise<void> {
   truthBar.done();
 
   const service = await startContextProcess(
-    { CONTEXT_REPLICA_URL: db.contextReplicaUrl, CONTEXT_PRIMARY_URL: db.contextPrimaryUrl },
+    {
+      CONTEXT_REPLICA_URL: db.contextReplicaUrl,
+      CONTEXT_PRIMARY_URL: db.contextPrimaryUrl,
+      CONTEXT_CALIBRATION_INTERVAL: '10m',
+    },
     PORT,
   );
   const client = contextClient(PORT);
@@ -135,31 +195,58 @@ export async function main(args: string[]): Promise<void> {
       auth,
     );
 
-  // 1. Recall@10 through the service, per selectivity.
+  // 0. The service calibrates its recall on this data in the background (first run 5 s after
+  // start); measure once it has, as a caller would meet it in steady state.
+  const calStart = performance.now();
+  for (;;) {
+    const plan = (await search(queries[0]!, {})).plan;
+    if (plan?.calibration || performance.now() - calStart > 600_000) break;
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+  const calibrationSeconds = (performance.now() - calStart) / 1000;
+
+  // 1. Recall@10 and latency at concurrency 1 through the service, per selectivity.
   const recall = [];
   for (const [fi, f] of filters.entries()) {
     let sum = 0;
+    let min = 1;
     let method = '';
     let ef = 0;
+    let calibration: unknown;
     const lat: number[] = [];
     for (const [qi, q] of queries.entries()) {
       const t = performance.now();
       const res = await search(q, f.filter);
       lat.push(performance.now() - t);
-      sum += recallAt(
-        res.results.map((r) => String(r.incident!.id)),
+      const r = recallAt(
+        res.results.map((x) => String(x.incident!.id)),
         truth[fi]![qi]!,
       );
+      sum += r;
+      min = Math.min(min, r);
       method = res.plan!.method;
       ef = res.plan!.efSearch;
+      const c = res.plan!.calibration;
+      calibration = c && {
+        band: c.band,
+        measured_recall: c.measuredRecall,
+        target_met: c.targetMet,
+        ef: c.efSearch,
+        sample: c.sampleSize,
+      };
     }
     lat.sort((a, b) => a - b);
+    const pct = (p: number) => lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]!;
     recall.push({
       selectivity: f.label,
       recall_at_10: sum / queries.length,
+      min_recall_at_10: min,
       plan: method,
       ef_search: ef,
-      p50_ms: lat[Math.floor(lat.length / 2)]!,
+      calibration,
+      p50_ms: pct(0.5),
+      p95_ms: pct(0.95),
+      p99_ms: pct(0.99),
     });
   }
 
@@ -175,10 +262,16 @@ export async function main(args: string[]): Promise<void> {
     method: 'exact' | 'hnsw',
     ef: number,
   ) =>
-    // What the service runs, minus its replica probe: the settings, then the query.
+    // What the service runs, minus its replica probe: the same planner settings, then the query.
     withReadSession(
       pool,
-      { settings: { 'hnsw.ef_search': String(ef || 40), 'hnsw.iterative_scan': 'relaxed_order' } },
+      {
+        settings: {
+          ...PLAN_SETTINGS[method],
+          'hnsw.ef_search': String(ef || 40),
+          'hnsw.iterative_scan': 'relaxed_order',
+        },
+      },
       (c) =>
         listSimilarIncidents(c, {
           vector: q,
@@ -280,12 +373,13 @@ export async function main(args: string[]): Promise<void> {
 
   const result = {
     dataset: {
+      family: family.name,
       incidents: n,
       dims: DIMS,
-      clusters: 300,
       queries: nQueries,
       seedSeconds,
       indexSeconds,
+      calibrationSeconds,
     },
     recall,
     sweep,
@@ -298,19 +392,19 @@ export async function main(args: string[]): Promise<void> {
     success_rates: rates,
   };
   print(result);
-  writeFileSync(
-    new URL('./results/context.json', import.meta.url),
-    `${JSON.stringify(result, null, 2)}\n`,
-  );
+  return result;
 }
 
 function print(r: {
   recall: {
     selectivity: string;
     recall_at_10: number;
+    min_recall_at_10: number;
     plan: string;
     ef_search: number;
     p50_ms: number;
+    p95_ms: number;
+    p99_ms: number;
   }[];
   sweep: {
     selectivity: string;
@@ -323,11 +417,11 @@ function print(r: {
   success_rates: unknown;
 }): void {
   const out = process.stdout;
-  out.write('\nrecall@10 through gRPC (service-chosen plan)\n');
-  out.write('selectivity  recall  plan   ef   p50 ms\n');
+  out.write('\nrecall@10 through gRPC (service-chosen plan, concurrency 1)\n');
+  out.write('selectivity      recall   min    plan   ef    p50 ms  p95 ms  p99 ms\n');
   for (const x of r.recall) {
     out.write(
-      `${x.selectivity.padEnd(11)}  ${x.recall_at_10.toFixed(3)}   ${x.plan.padEnd(5)}  ${String(x.ef_search).padStart(3)}  ${x.p50_ms.toFixed(1)}\n`,
+      `${x.selectivity.padEnd(15)}  ${x.recall_at_10.toFixed(3)}   ${x.min_recall_at_10.toFixed(2)}   ${x.plan.padEnd(5)}  ${String(x.ef_search).padStart(4)}  ${x.p50_ms.toFixed(1).padStart(6)}  ${x.p95_ms.toFixed(1).padStart(6)}  ${x.p99_ms.toFixed(1).padStart(6)}\n`,
     );
   }
   out.write('\nplan sweep, direct SQL\nselectivity  method  ef   recall  mean ms\n');

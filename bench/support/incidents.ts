@@ -116,6 +116,8 @@ export interface SeedOptions {
   baseMs: number;
   batch?: number;
   onProgress?: (done: number) => void;
+  /** Namespace of item i, instead of seededMeta's (data families with their own filters). */
+  namespaceOf?: (i: number) => string;
 }
 
 /** Epoch microseconds of item i's created_at. */
@@ -133,7 +135,10 @@ export async function seedIncidents(client: pg.ClientBase, o: SeedOptions): Prom
   const out: bigint[] = [];
   for (let start = 0; start < o.n; start += batch) {
     const items = Array.from({ length: Math.min(batch, o.n - start) }, (_, k) => start + k);
-    const metas = items.map((i) => seededMeta(i, o.prefix));
+    const metas = items.map((i) => {
+      const m = seededMeta(i, o.prefix);
+      return o.namespaceOf ? { ...m, namespace: o.namespaceOf(i) } : m;
+    });
     const created = items.map((i) => createdAtUs(i, o.baseMs));
     const inserted = await client.query<{ name: string; id: string; created_at_us: string }>(
       `INSERT INTO remediation_requests (name, namespace, signal_type, signal_name, signal_namespace,
