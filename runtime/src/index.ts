@@ -15,6 +15,7 @@ export * from './grpc/page-token.js';
 export * from './grpc/server.js';
 export * from './log/logger.js';
 export * from './metrics/index.js';
+export * from './model/enums.js';
 export * from './service/lifecycle.js';
 export * from './service/serve.js';
 export * from './service/server-config.js';

@@ -33,7 +33,7 @@ export function createAppEventsHandler(deps: HandlerDeps) {
     const minSeverity = knownEnum(req.minSeverity, Severity, 'min_severity', {
       allowUnspecified: true,
     });
-    const types = knownEnums(req.types, EventType, 'types').map(eventType.toDb).sort();
+    const types = eventType.toDbAll(knownEnums(req.types, EventType, 'types')).sort();
     const filter: EventsFilter = {
       appName: requiredText(req.appName, 'app_name', 63),
       types: types.length ? types : undefined,

@@ -24,7 +24,7 @@ export function createAppMetricsHandler(deps: HandlerDeps, now: () => number = D
     ctx: HandlerContext,
   ): Promise<Response> {
     const appName = requiredText(req.appName, 'app_name', 63);
-    const types = knownEnums(req.metricTypes, MetricType, 'metric_types').map(metricType.toDb);
+    const types = metricType.toDbAll(knownEnums(req.metricTypes, MetricType, 'metric_types'));
     const range = timeRange(req.since, req.until, 'since', 'until');
     const untilMs = range.before ? Date.parse(range.before) : now();
     let since = range.after;

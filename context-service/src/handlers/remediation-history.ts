@@ -19,8 +19,8 @@ const KIND = 'remediation-history';
 
 function filterOf(req: ListRemediationHistoryRequest): HistoryFilter {
   const range = timeRange(req.createdAfter, req.createdBefore, 'created_after', 'created_before');
-  const phases = knownEnums(req.phases, RemediationPhase, 'phases').map(remediationPhase.toDb);
-  const priorities = knownEnums(req.priorities, Priority, 'priorities').map(priority.toDb);
+  const phases = remediationPhase.toDbAll(knownEnums(req.phases, RemediationPhase, 'phases'));
+  const priorities = priority.toDbAll(knownEnums(req.priorities, Priority, 'priorities'));
   return {
     namespace: optionalText(req.namespace, 'namespace'),
     targetType: optionalText(req.targetType, 'target_type', 100),

@@ -19,7 +19,7 @@ export function incidentFilterOf(
   const phases = knownEnums(f.phases, RemediationPhase, `${prefix}phases`);
   return {
     namespace: optionalText(f.namespace, `${prefix}namespace`),
-    phases: phases.length ? phases.map(remediationPhase.toDb) : undefined,
+    phases: phases.length ? remediationPhase.toDbAll(phases) : undefined,
     targetType: optionalText(f.targetType, `${prefix}target_type`, 100),
     targetName: optionalText(f.targetName, `${prefix}target_name`),
     signalType: optionalText(f.signalType, `${prefix}signal_type`, 50),
