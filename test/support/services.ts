@@ -5,8 +5,8 @@ import type { TestDb } from './database.js';
 
 /** Tokens every test service accepts. */
 export const TOKENS = {
-  read: 'reader-token-0123456789',
-  write: 'writer-token-0123456789',
+  read: 'reader-token-0123456789abcdef',
+  write: 'writer-token-0123456789abcdef',
 };
 
 /** Environment for services under test: port 0, quiet logs, real tokens. */
