@@ -82,7 +82,11 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   let metrics: MetricsServer | undefined;
   if (config.metricsPort !== undefined) {
     try {
-      metrics = await startMetricsServer({ host: config.host, port: config.metricsPort, log });
+      metrics = await startMetricsServer({
+        host: config.metricsHost,
+        port: config.metricsPort,
+        log,
+      });
     } catch (err) {
       for (const stopObserving of unobserve) stopObserving();
       await server.shutdown(0);

@@ -18,6 +18,11 @@ export interface ServerConfig {
   port: number;
   /** Prometheus /metrics HTTP port (0 = pick a free one); undefined when set to "off". */
   metricsPort: number | undefined;
+  /**
+   * Address /metrics binds: loopback unless the operator says otherwise. It needs no token, so
+   * it is not exposed just because gRPC is (GRPC_HOST=0.0.0.0 in containers).
+   */
+  metricsHost: string;
   logLevel: 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent';
   auth: AuthConfig;
   tls: TlsConfig | undefined;
@@ -59,6 +64,7 @@ export function loadServerConfig(
       readOptional(env, `${prefix}_METRICS_PORT`)?.toLowerCase() === 'off'
         ? undefined
         : readPort(env, `${prefix}_METRICS_PORT`, defaults.metricsPort, true),
+    metricsHost: readString(env, 'METRICS_HOST', '127.0.0.1'),
     logLevel: readEnum(env, 'LOG_LEVEL', LEVELS, 'info'),
     auth: loadAuthConfig(env),
     tls: loadTls(env),
