@@ -3,6 +3,7 @@ import type { Pool } from '../db/pool.js';
 import type { CallObserver, ServiceRegistration } from '../grpc/adapter.js';
 import { createAuthenticator } from '../grpc/auth.js';
 import { type DbProbe, watchDbHealth } from '../grpc/health.js';
+import { createPageTokenKeyring, setPageTokenKeyring } from '../grpc/page-token-keys.js';
 import { type RunningServer, startGrpcServer } from '../grpc/server.js';
 import { observePool } from '../metrics/pool.js';
 import { rpcMetricsObserver } from '../metrics/registry.js';
@@ -60,6 +61,14 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   if (auth.disabled) {
     log.warn(
       'AUTH DISABLED: every caller gets read and write access. Local development only; set AUTH_TOKENS in any shared environment.',
+    );
+  }
+  setPageTokenKeyring(
+    createPageTokenKeyring(config.pageTokenKeys, { maxAgeMs: config.pageTokenMaxAgeMs }),
+  );
+  if (config.pageTokenKeys.length === 0) {
+    log.warn(
+      'PAGE_TOKEN_KEYS unset: page tokens are signed with a random key of this process; they stop working after a restart and on other replicas',
     );
   }
   const countCall = rpcMetricsObserver(options.services.map((s) => s.service.typeName).join(','));

@@ -30,6 +30,10 @@ export interface ServerConfig {
   healthIntervalMs: number;
   /** How long in-flight calls may finish after SIGTERM. */
   shutdownGraceMs: number;
+  /** HMAC keys of page tokens (first signs, all verify; empty: a random per-process key). */
+  pageTokenKeys: string[];
+  /** Page tokens older than this are refused as stale. */
+  pageTokenMaxAgeMs: number;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -46,6 +50,23 @@ function loadTls(env: Env): TlsConfig | undefined {
   if (!certFile) throw new ConfigError('TLS_CERT_FILE', 'is required when TLS_KEY_FILE is set');
   if (!keyFile) throw new ConfigError('TLS_KEY_FILE', 'is required when TLS_CERT_FILE is set');
   return clientCaFile ? { certFile, keyFile, clientCaFile } : { certFile, keyFile };
+}
+
+/** PAGE_TOKEN_KEYS="newest,older,...": at least 32 characters each, no duplicates. */
+function loadPageTokenKeys(env: Env): string[] {
+  const spec = readOptional(env, 'PAGE_TOKEN_KEYS');
+  if (!spec) return [];
+  const keys = spec.split(',').map((k) => k.trim());
+  keys.forEach((k, i) => {
+    if (k.length < 32) {
+      throw new ConfigError(
+        'PAGE_TOKEN_KEYS',
+        `key ${i + 1} must be at least 32 characters (openssl rand -base64 32)`,
+      );
+    }
+    if (keys.indexOf(k) !== i) throw new ConfigError('PAGE_TOKEN_KEYS', `key ${i + 1} is repeated`);
+  });
+  return keys;
 }
 
 /**
@@ -70,5 +91,13 @@ export function loadServerConfig(
     tls: loadTls(env),
     healthIntervalMs: readDurationMs(env, 'HEALTH_INTERVAL', 1000, 100, 60_000),
     shutdownGraceMs: readDurationMs(env, 'SHUTDOWN_GRACE', 10_000, 0, 300_000),
+    pageTokenKeys: loadPageTokenKeys(env),
+    pageTokenMaxAgeMs: readDurationMs(
+      env,
+      'PAGE_TOKEN_MAX_AGE',
+      86_400_000,
+      60_000,
+      30 * 86_400_000,
+    ),
   };
 }
