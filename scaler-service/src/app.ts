@@ -66,7 +66,7 @@ export async function startScalerService(
   });
   const stopRetention = scheduleRetention(db, config.retention, log);
   const stopRefresh = scheduleSuccessRatesRefresh(db, config.successRatesRefreshMs, log);
-  const embedder = createEmbedder(config.embedder);
+  const embedder = createEmbedder(config.embedder, log);
   const handlers = createScalerHandlers({ db, config, log, ingest, events, embedder });
   // Every Scaler process runs the loop; leader election lets exactly one act.
   const control: ControlLoop | undefined = config.control.enabled

@@ -47,7 +47,7 @@ export function createContextHandlers(
       replicaRetryMs: config.replicaRetryMs,
       log,
     }),
-    embedder: deps.embedder ?? createEmbedder(config.embedder),
+    embedder: deps.embedder ?? createEmbedder(config.embedder, log),
     config,
     log,
     aggregates: new TtlCache<Routed<unknown>>({

@@ -98,8 +98,10 @@ export function createProcessRuntime(opts: { dir: string }): Runtime {
           }),
         ]);
       } catch (err) {
-        throw new RuntimeError('invalid_spec', `cannot start ${exe}: ${(err as Error).message}`, {
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        throw new RuntimeError('invalid_spec', `cannot start the command (${code})`, {
           cause: err,
+          detail: (err as Error).message,
         });
       } finally {
         await log.close();
