@@ -26,6 +26,9 @@ export function serviceEnv(db: TestDb, extra: Env = {}): Env {
     // The control loop would start instances for apps other tests register;
     // test/integration/control turns it on with a private runtime owner.
     SCALER_CONTROL_LOOP: 'false',
+    // What the test images and apps run (issue 9: nothing runs unless the operator allows it).
+    SCALER_ALLOWED_IMAGES: 'autoserve/*,x*',
+    SCALER_ALLOWED_EXECUTABLES: process.execPath,
     ...extra,
   };
 }
