@@ -42,7 +42,7 @@ describe('process runtime children', () => {
       'echo "uid=$(id -u)"',
       'cat /proc/$SCALER_PID/environ >/dev/null 2>&1; echo "environ_rc=$?"',
       'echo "env:"; env | sort',
-      'echo "fds:"; for f in /proc/self/fd/*; do echo "${f##*/} $(readlink $f)"; done',
+      'echo "fds:"; for f in /proc/self/fd/*; do echo "$(basename $f) $(readlink $f)"; done',
       'echo done',
     ].join('; ');
     const id = await runtime.create(spec('iso-0-a', script));
