@@ -46,6 +46,7 @@ export async function startScalerProcess(
       SCALER_GRPC_PORT: String(port),
       SCALER_METRICS_PORT: '0',
       AUTH_TOKENS: `bench:${BENCH_TOKEN}:write`,
+      SCALER_ALLOWED_IMAGES: 'bench',
       LOG_LEVEL: 'warn',
       RETENTION_INTERVAL: '0',
     },

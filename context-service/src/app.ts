@@ -39,7 +39,7 @@ export async function startContextService(
   return serve({
     config: config.server,
     log,
-    services: [{ service: ContextService, impl: handlers, writeMethods: new Set() }],
+    services: [{ service: ContextService, impl: handlers }],
     pools: primary ? { replica, primary } : { replica },
     // Serving while some copy of the data answers: the replica, or the
     // primary fallback that reads are routed to when the replica is down.

@@ -12,6 +12,8 @@ export * from './grpc/context.js';
 export * from './grpc/errors.js';
 export * from './grpc/health.js';
 export * from './grpc/page-token.js';
+export * from './grpc/page-token-keys.js';
+export * from './grpc/scope.js';
 export * from './grpc/server.js';
 export * from './log/logger.js';
 export * from './metrics/index.js';

@@ -18,7 +18,6 @@ import { createMetricsIngest } from './ingest/ingest.js';
 import { scheduleSuccessRatesRefresh } from './remediation/success-rates.js';
 import { scheduleRetention } from './retention/retention.js';
 import { selectRuntime } from './runtime/select.js';
-import { SCALER_WRITE_METHODS } from './write-methods.js';
 
 export type { ScalerConfig } from './config.js';
 export { loadConfig } from './config.js';
@@ -67,7 +66,7 @@ export async function startScalerService(
   });
   const stopRetention = scheduleRetention(db, config.retention, log);
   const stopRefresh = scheduleSuccessRatesRefresh(db, config.successRatesRefreshMs, log);
-  const embedder = createEmbedder(config.embedder);
+  const embedder = createEmbedder(config.embedder, log);
   const handlers = createScalerHandlers({ db, config, log, ingest, events, embedder });
   // Every Scaler process runs the loop; leader election lets exactly one act.
   const control: ControlLoop | undefined = config.control.enabled
@@ -86,7 +85,6 @@ export async function startScalerService(
       {
         service: ScalerService,
         impl: handlers,
-        writeMethods: SCALER_WRITE_METHODS,
         rawInput: RAW_INPUT_METHODS,
       },
     ],

@@ -3,7 +3,7 @@ import { loadConfig } from './config.js';
 
 const base = {
   SCALER_DATABASE_URL: 'postgres://autoserve_scaler@127.0.0.1:55432/autoserve',
-  AUTH_TOKENS: 'w:writer-token:write',
+  AUTH_TOKENS: 'w:writer-token-0123456789abcdef:write',
 };
 
 describe('scaler config', () => {

@@ -37,6 +37,8 @@ export interface Stack {
   /** Bearer token with the write scope; undefined when AUTH_TOKENS/AUTH_DISABLED came from the environment. */
   token: string | undefined;
   runtime: string;
+  /** What the runtime may run and as whom, as the banner shows it. */
+  runtimeLimits: string;
   dockerHost: string | undefined;
   database: string;
   cluster: PgCluster;
@@ -135,6 +137,19 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const shown = LEVELS[level] ?? 30;
   const owner = env.SCALER_RUNTIME_OWNER?.trim() || `npm-start-${database}`;
   const processDir = env.SCALER_PROCESS_DIR?.trim() || `${REPO}/.data/processes/${owner}`;
+  // The Scaler only runs what the operator allows (issue 9). For local development: the
+  // test images, and this Node binary for the process runtime, whose children run as nobody
+  // (or as this user when not root, since only root can switch users).
+  const allowedImages = env.SCALER_ALLOWED_IMAGES?.trim() || 'autoserve/*';
+  const allowedExecutables = env.SCALER_ALLOWED_EXECUTABLES?.trim() || process.execPath;
+  const uid = process.getuid?.() ?? 0;
+  const processUser =
+    env.SCALER_PROCESS_USER?.trim() || (uid === 0 ? '65534:65534' : `${uid}:${process.getgid?.()}`);
+  const runtimeLimits =
+    runtime === 'process'
+      ? `process runtime enabled (SCALER_RUNTIME=process): executables ${allowedExecutables}, children run as ${processUser}${uid !== 0 && processUser.startsWith(`${uid}:`) ? " (your own user: they can read the services' environment)" : ''}`
+      : `images ${allowedImages}`;
+  log(`runtime limits: ${runtimeLimits}`);
   const userAuth = Boolean(env.AUTH_TOKENS?.trim() || env.AUTH_DISABLED?.trim());
   const token = userAuth ? undefined : generateToken();
   const serviceEnv: NodeJS.ProcessEnv = {
@@ -145,6 +160,9 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     CONTEXT_REPLICA_URL: withDb(cluster.replicaUrl, database, 'autoserve_context'),
     CONTEXT_PRIMARY_URL: withDb(cluster.primaryUrl, database, 'autoserve_context'),
     SCALER_RUNTIME: runtime,
+    SCALER_ALLOWED_IMAGES: allowedImages,
+    SCALER_ALLOWED_EXECUTABLES: allowedExecutables,
+    SCALER_PROCESS_USER: processUser,
     // Instances of this stack are told apart from any other Scaler's, so the
     // stop below removes exactly them.
     SCALER_RUNTIME_OWNER: owner,
@@ -194,7 +212,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
     };
     return {
-      ...{ context, scaler, token, runtime, dockerHost, database, cluster, applied },
+      ...{ context, scaler, token, runtime, runtimeLimits, dockerHost, database, cluster, applied },
       ...{ crashed, stop, kill },
     };
   } catch (err) {

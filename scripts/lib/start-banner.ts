@@ -16,6 +16,7 @@ export function banner(stack: Stack, seconds: number, color: boolean): string {
     `  Context service  grpc ${context.url}   metrics ${context.metricsUrl ?? 'off'}`,
     `  Scaler service   grpc ${scaler.url}   metrics ${scaler.metricsUrl ?? 'off'}`,
     `  Runtime          ${stack.runtime}${stack.dockerHost ? ` (DOCKER_HOST=${stack.dockerHost})` : ''}`,
+    `  Runs only        ${stack.runtimeLimits}`,
     `  Postgres         primary 127.0.0.1:${pgPorts[0]}, replica 127.0.0.1:${pgPorts[1]}, database ${stack.database}`,
     `  Token            ${stack.token ? `${stack.token}  (write scope; fresh on every start)` : 'from AUTH_TOKENS / AUTH_DISABLED'}`,
     '',

@@ -5,8 +5,8 @@ import type { TestDb } from './database.js';
 
 /** Tokens every test service accepts. */
 export const TOKENS = {
-  read: 'reader-token-0123456789',
-  write: 'writer-token-0123456789',
+  read: 'reader-token-0123456789abcdef',
+  write: 'writer-token-0123456789abcdef',
 };
 
 /** Environment for services under test: port 0, quiet logs, real tokens. */
@@ -28,6 +28,9 @@ export function serviceEnv(db: TestDb, extra: Env = {}): Env {
     SCALER_CONTROL_LOOP: 'false',
     // The recall calibration reads every large embedder in the background: tests opt in.
     CONTEXT_CALIBRATION_INTERVAL: '0',
+    // What the test images and apps run (issue 9: nothing runs unless the operator allows it).
+    SCALER_ALLOWED_IMAGES: 'autoserve/*,x*',
+    SCALER_ALLOWED_EXECUTABLES: process.execPath,
     ...extra,
   };
 }

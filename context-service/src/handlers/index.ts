@@ -62,7 +62,7 @@ export function createContextHandlers(deps: ContextDeps): {
       replicaRetryMs: config.replicaRetryMs,
       log,
     }),
-    embedder: deps.embedder ?? createEmbedder(config.embedder),
+    embedder: deps.embedder ?? createEmbedder(config.embedder, log),
     config,
     log,
     aggregates: new TtlCache<Routed<unknown>>({

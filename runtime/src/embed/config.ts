@@ -1,3 +1,4 @@
+import type { Logger } from 'pino';
 import {
   ConfigError,
   type Env,
@@ -46,10 +47,10 @@ export function loadEmbedderConfig(env: Env): EmbedderConfig {
   };
 }
 
-/** The embedder a config describes. */
-export function createEmbedder(config: EmbedderConfig): Embedder {
+/** The embedder a config describes; `log` receives upstream error bodies. */
+export function createEmbedder(config: EmbedderConfig, log?: Pick<Logger, 'warn'>): Embedder {
   if (config.kind === 'hash') return createHashEmbedder();
-  return createOpenAiEmbedder(config);
+  return createOpenAiEmbedder({ ...config, ...(log ? { log } : {}) });
 }
 
 function isHttpUrl(value: string): boolean {

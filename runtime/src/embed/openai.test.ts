@@ -82,16 +82,26 @@ describe('OpenAI-compatible embedder', () => {
 
   it('maps refusals to InvalidArgument naming text, and the rest to Unavailable', async () => {
     let status = 400;
-    let body: unknown = { error: { message: 'too many tokens' } };
+    // Upstream text may name accounts, hosts or quotas: it goes to the log, never the caller.
+    const upstream = 'org-SECRET-42 exceeded quota on internal-host.corp';
+    let body: unknown = { error: { message: upstream } };
     const url = await fake((_b, _req, res) => json(res, status, body));
-    const e = createOpenAiEmbedder({ url, model: 'm', timeoutMs: 2000 });
+    const logged: unknown[] = [];
+    const log = { warn: (obj: unknown) => void logged.push(obj) };
+    const e = createOpenAiEmbedder({ url, model: 'm', timeoutMs: 2000, log: log as never });
     const err = await errorOf(e.embed(['x']));
     expect(err.code).toBe(Code.InvalidArgument);
-    expect(err.rawMessage).toMatch(/^text: .*too many tokens/);
+    expect(err.rawMessage).toMatch(/^text: refused by the embedder \(HTTP 400/);
+    expect(err.rawMessage).not.toContain('SECRET');
     for (const s of [401, 429, 500, 503]) {
       status = s;
-      expect(await codeOf(e.embed(['x']))).toBe(Code.Unavailable);
+      const e2 = await errorOf(e.embed(['x']));
+      expect(e2.code).toBe(Code.Unavailable);
+      expect(e2.rawMessage).not.toContain('SECRET');
+      expect(e2.rawMessage).toContain(`HTTP ${s}`);
     }
+    expect(logged).toHaveLength(5);
+    expect(JSON.stringify(logged[0])).toContain(upstream);
     status = 200;
     body = { data: [{ index: 0, embedding: [1, 2, 3] }] };
     expect(await codeOf(e.embed(['x']))).toBe(Code.FailedPrecondition);

@@ -1,4 +1,5 @@
 import { Code, ConnectError } from '@connectrpc/connect';
+import type { Logger } from 'pino';
 import { invalidArgument } from '../grpc/errors.js';
 import { EMBEDDING_DIMENSIONS, type Embedder, l2Normalize } from './embedder.js';
 
@@ -17,6 +18,8 @@ export interface OpenAiEmbedderOptions {
   batchSize?: number;
   /** Test seam. */
   fetch?: typeof fetch;
+  /** Where the upstream error bodies go (never to the caller). */
+  log?: Pick<Logger, 'warn'>;
 }
 
 interface EmbeddingsResponse {
@@ -33,15 +36,25 @@ function unavailable(message: string, cause?: unknown): ConnectError {
   return new ConnectError(message, Code.Unavailable, undefined, undefined, cause);
 }
 
-/** First 200 characters of the server's error message, if it sent one (never our input). */
+/**
+ * First 500 characters of the server's error body, for the log only: upstream text can
+ * carry account names, quotas, internal hosts or an echo of the input, so it never reaches
+ * the caller, who gets a classified reason instead.
+ */
 async function errorText(res: Response): Promise<string> {
   try {
-    const body = (await res.json()) as { error?: { message?: unknown } | string };
-    const m = typeof body.error === 'string' ? body.error : body.error?.message;
-    return typeof m === 'string' ? `: ${m.slice(0, 200)}` : '';
+    return (await res.text()).slice(0, 500);
   } catch {
     return '';
   }
+}
+
+/** Short reason for a non-2xx answer, by status class (no upstream text). */
+function classify(status: number): string {
+  if (status === 401 || status === 403) return 'the embedder refused our credentials';
+  if (status === 429) return 'the embedder is rate limiting';
+  if (status >= 500) return 'the embedder failed';
+  return 'the embedder did not accept the request';
 }
 
 function toVector(raw: unknown, model: string): Float32Array {
@@ -95,11 +108,20 @@ export function createOpenAiEmbedder(options: OpenAiEmbedderOptions): Embedder {
         throw unavailable(`embedder timed out after ${options.timeoutMs} ms`, err);
       throw unavailable('embedder unreachable', err);
     }
+    if (!res.ok) {
+      options.log?.warn(
+        { status: res.status, upstream: await errorText(res), model: options.model },
+        'embedder answered with an error',
+      );
+    }
     if (res.status === 400 || res.status === 413 || res.status === 422) {
-      throw invalidArgument('text', `refused by the embedder${await errorText(res)}`);
+      throw invalidArgument(
+        'text',
+        `refused by the embedder (HTTP ${res.status}: too long or not acceptable to the model)`,
+      );
     }
     if (!res.ok) {
-      throw unavailable(`embedder unavailable (HTTP ${res.status}${await errorText(res)})`);
+      throw unavailable(`embedder unavailable (HTTP ${res.status}: ${classify(res.status)})`);
     }
     let body: EmbeddingsResponse;
     try {

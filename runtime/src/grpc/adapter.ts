@@ -21,13 +21,12 @@ import type { Logger } from 'pino';
 import type { Authenticator } from './auth.js';
 import { kLogger, kPrincipal, kRequestId, type Scope } from './context.js';
 import { toStatusError } from './errors.js';
+import { requiredScope } from './scope.js';
 
-/** A service to serve: its descriptor, its implementation, its write methods. */
+/** A service to serve: its descriptor and its implementation (scopes come from the contract). */
 export interface ServiceRegistration<S extends DescService = DescService> {
   service: S;
   impl: Partial<ServiceImpl<S>>;
-  /** Methods (by proto name) that need the write scope; all others need read. */
-  writeMethods: ReadonlySet<string>;
   /**
    * Methods (by proto name) whose handlers decode their own requests: they get
    * the raw request bytes (a Buffer per message) instead of a decoded message.
@@ -80,7 +79,7 @@ export function adaptService(reg: ServiceRegistration, deps: AdapterDeps) {
     const impl = (reg.impl as Record<string, AnyImpl | undefined>)[method.localName]?.bind(
       reg.impl,
     );
-    const scope: Scope = reg.writeMethods.has(method.name) ? 'write' : 'read';
+    const scope: Scope = requiredScope(method);
     handlers[method.name] = makeHandler(
       reg.service,
       method,

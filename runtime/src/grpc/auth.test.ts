@@ -12,13 +12,16 @@ const codeOf = (fn: () => unknown) => {
   }
 };
 
+const T1 = 'token-one-0123456789abcdef';
+const T2 = 'token-two-0123456789abcdef';
+
 describe('auth config', () => {
   it('parses name:token:scope entries', () => {
-    expect(loadAuthConfig({ AUTH_TOKENS: 'ci:abcdefgh1:write, dash:abcdefgh2:read' })).toEqual({
+    expect(loadAuthConfig({ AUTH_TOKENS: `ci:${T1}:write, dash:${T2}:read` })).toEqual({
       mode: 'tokens',
       tokens: [
-        { name: 'ci', token: 'abcdefgh1', scopes: ['write'] },
-        { name: 'dash', token: 'abcdefgh2', scopes: ['read'] },
+        { name: 'ci', token: T1, scopes: ['write'] },
+        { name: 'dash', token: T2, scopes: ['read'] },
       ],
     });
   });
@@ -26,18 +29,35 @@ describe('auth config', () => {
   it('requires tokens or an explicit dev mode', () => {
     expect(() => loadAuthConfig({})).toThrow(/^AUTH_TOKENS: /);
     expect(() => loadAuthConfig({ AUTH_TOKENS: 'x:short:read' })).toThrow(ConfigError);
-    expect(() => loadAuthConfig({ AUTH_TOKENS: 'x:abcdefghij:admin' })).toThrow(/scope/);
-    expect(() =>
-      loadAuthConfig({ AUTH_TOKENS: 'x:abcdefghij:read', AUTH_DISABLED: 'true' }),
-    ).toThrow(/^AUTH_DISABLED/);
+    expect(() => loadAuthConfig({ AUTH_TOKENS: `x:${T1}:admin` })).toThrow(/scope/);
+    expect(() => loadAuthConfig({ AUTH_TOKENS: `x:${T1}:read`, AUTH_DISABLED: 'true' })).toThrow(
+      /^AUTH_DISABLED/,
+    );
     expect(loadAuthConfig({ AUTH_DISABLED: 'true' })).toEqual({ mode: 'disabled' });
+  });
+
+  it('needs tokens of at least 24 characters, and never echoes them', () => {
+    const short = 'a'.repeat(23);
+    expect(() => loadAuthConfig({ AUTH_TOKENS: `x:${short}:read` })).toThrow(/at least 24/);
+    expect(() => loadAuthConfig({ AUTH_TOKENS: `x:${short}:read` })).not.toThrow(short);
+    expect(loadAuthConfig({ AUTH_TOKENS: `x:${'a'.repeat(24)}:read` }).mode).toBe('tokens');
+  });
+
+  it('refuses a token or a name given twice', () => {
+    expect(() => loadAuthConfig({ AUTH_TOKENS: `a:${T1}:read,b:${T1}:write` })).toThrow(
+      /^AUTH_TOKENS: entry 2 \("b"\): token is used twice/,
+    );
+    expect(() => loadAuthConfig({ AUTH_TOKENS: `a:${T1}:read,a:${T2}:write` })).toThrow(
+      /^AUTH_TOKENS: entry 2: name "a" is used twice/,
+    );
   });
 });
 
+const R = 'reader-0123456789abcdefghij';
+const W = 'writer-0123456789abcdefghij';
+
 describe('authenticator', () => {
-  const auth = createAuthenticator(
-    loadAuthConfig({ AUTH_TOKENS: 'r:reader-123:read,w:writer-123:write' }),
-  );
+  const auth = createAuthenticator(loadAuthConfig({ AUTH_TOKENS: `r:${R}:read,w:${W}:write` }));
 
   it('rejects missing and unknown tokens with Unauthenticated', () => {
     expect(codeOf(() => auth.authorize(undefined, 'read'))).toBe(Code.Unauthenticated);
@@ -45,14 +65,16 @@ describe('authenticator', () => {
     expect(codeOf(() => auth.authorize('Bearer nope-nope-nope', 'read'))).toBe(
       Code.Unauthenticated,
     );
-    expect(codeOf(() => auth.authorize('Bearer reader-12', 'read'))).toBe(Code.Unauthenticated);
+    expect(codeOf(() => auth.authorize(`Bearer ${R.slice(0, -1)}`, 'read'))).toBe(
+      Code.Unauthenticated,
+    );
   });
 
   it('needs the write scope for writes; write implies read', () => {
-    expect(auth.authorize('Bearer reader-123', 'read').name).toBe('r');
-    expect(codeOf(() => auth.authorize('Bearer reader-123', 'write'))).toBe(Code.PermissionDenied);
-    expect(auth.authorize('Bearer writer-123', 'write').name).toBe('w');
-    expect(auth.authorize('bearer writer-123', 'read').name).toBe('w');
+    expect(auth.authorize(`Bearer ${R}`, 'read').name).toBe('r');
+    expect(codeOf(() => auth.authorize(`Bearer ${R}`, 'write'))).toBe(Code.PermissionDenied);
+    expect(auth.authorize(`Bearer ${W}`, 'write').name).toBe('w');
+    expect(auth.authorize(`bearer ${W}`, 'read').name).toBe('w');
   });
 
   it('lets everyone through in the explicit dev mode', () => {

@@ -12,6 +12,9 @@ export interface TokenEntry {
   scopes: readonly Scope[];
 }
 
+/** Shortest accepted bearer token: 24 characters of a random token are >= 128 bits. */
+export const MIN_TOKEN_LENGTH = 24;
+
 /**
  * AUTH_TOKENS="name:token:scope[+scope],..." (scope read or write; write
  * implies read), or AUTH_DISABLED=true for local development.
@@ -33,10 +36,12 @@ export function loadAuthConfig(env: Env): AuthConfig {
     if (parts.length !== 3)
       throw new ConfigError('AUTH_TOKENS', `entry ${i + 1}: expected name:token:scope`);
     const [name, token, scopeSpec] = parts as [string, string, string];
-    if (!name || token.length < 8) {
+    if (!name) throw new ConfigError('AUTH_TOKENS', `entry ${i + 1}: name must be set`);
+    // Never echo the token itself: config errors end up in logs.
+    if (token.length < MIN_TOKEN_LENGTH) {
       throw new ConfigError(
         'AUTH_TOKENS',
-        `entry ${i + 1}: name must be set and the token at least 8 characters`,
+        `entry ${i + 1} ("${name}"): the token must be at least ${MIN_TOKEN_LENGTH} characters (openssl rand -base64 24)`,
       );
     }
     const scopes = scopeSpec.split('+').map((s) => {
@@ -49,6 +54,18 @@ export function loadAuthConfig(env: Env): AuthConfig {
       return s as Scope;
     });
     return { name, token, scopes };
+  });
+  // A repeated token would authenticate as whichever entry matched last, and a repeated name
+  // makes the logs ambiguous about who called: both are operator mistakes, refused at start.
+  const seenNames = new Set<string>();
+  const seenTokens = new Set<string>();
+  tokens.forEach((t, i) => {
+    if (seenNames.has(t.name))
+      throw new ConfigError('AUTH_TOKENS', `entry ${i + 1}: name "${t.name}" is used twice`);
+    if (seenTokens.has(t.token))
+      throw new ConfigError('AUTH_TOKENS', `entry ${i + 1} ("${t.name}"): token is used twice`);
+    seenNames.add(t.name);
+    seenTokens.add(t.token);
   });
   return { mode: 'tokens', tokens };
 }

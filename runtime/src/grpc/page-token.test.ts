@@ -1,6 +1,11 @@
 import { Code, ConnectError } from '@connectrpc/connect';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { decodePageToken, encodePageToken, filterHash, pageOf } from './page-token.js';
+import {
+  createPageTokenKeyring,
+  pageTokenKeyring,
+  setPageTokenKeyring,
+} from './page-token-keys.js';
 
 const shape = ['string', 'string'] as const;
 const rejects = (fn: () => unknown, message: RegExp) => {
@@ -21,7 +26,7 @@ describe('page tokens', () => {
 
   it('round-trip a position and are opaque base64url', () => {
     const t = encodePageToken('history', filters, ['1700000000000000', '42']);
-    expect(t).toMatch(/^[A-Za-z0-9_-]+$/);
+    expect(t).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]{43}$/);
     expect(decodePageToken(t, 'history', filters, shape)).toEqual(['1700000000000000', '42']);
     expect(decodePageToken('', 'history', filters, shape)).toBeUndefined();
   });
@@ -42,8 +47,56 @@ describe('page tokens', () => {
       /different filters/,
     );
     rejects(() => decodePageToken(t, 'history', filters, ['number', 'string']), /malformed/);
-    const old = Buffer.from(JSON.stringify({ v: 0, k: 'history', f: filterHash(filters), p: [] }));
-    rejects(() => decodePageToken(old.toString('base64url'), 'history', filters, shape), /older/);
+    const old = Buffer.from(
+      JSON.stringify({ v: 1, k: 'history', f: filterHash(filters), p: ['1', '2'], t: Date.now() }),
+    ).toString('base64url');
+    const signedOld = `${old}.${pageTokenKeyring().sign(old)}`;
+    rejects(() => decodePageToken(signedOld, 'history', filters, shape), /older/);
+  });
+});
+
+describe('signed page tokens', () => {
+  const filters = { app: 'web' };
+  const A = 'a'.repeat(32);
+  const B = 'b'.repeat(32);
+  let clock = 1_700_000_000_000;
+  const keyring = (keys: string[]) =>
+    createPageTokenKeyring(keys, { maxAgeMs: 60_000 * 60, now: () => clock });
+  const saved = pageTokenKeyring();
+  afterAll(() => setPageTokenKeyring(saved));
+
+  it('refuse a forged body, an unsigned token and a token of another key', () => {
+    setPageTokenKeyring(keyring([A]));
+    const t = encodePageToken('apps', filters, ['b']);
+    const [body, sig] = t.split('.') as [string, string];
+    const forgedBody = Buffer.from(
+      Buffer.from(body, 'base64url').toString().replace('"b"', '"zzz"'),
+    ).toString('base64url');
+    rejects(
+      () => decodePageToken(`${forgedBody}.${sig}`, 'apps', filters, ['string']),
+      /not issued by this deployment/,
+    );
+    rejects(() => decodePageToken(body, 'apps', filters, ['string']), /malformed/);
+    setPageTokenKeyring(keyring([B]));
+    rejects(() => decodePageToken(t, 'apps', filters, ['string']), /not issued by this deployment/);
+  });
+
+  it('accept tokens of every configured key, so keys rotate with a grace period', () => {
+    setPageTokenKeyring(keyring([A]));
+    const t = encodePageToken('apps', filters, ['b']);
+    setPageTokenKeyring(keyring([B, A]));
+    expect(decodePageToken(t, 'apps', filters, ['string'])).toEqual(['b']);
+    // New tokens are signed with the first key only.
+    const t2 = encodePageToken('apps', filters, ['c']);
+    setPageTokenKeyring(keyring([B]));
+    expect(decodePageToken(t2, 'apps', filters, ['string'])).toEqual(['c']);
+  });
+
+  it('refuse a stale token', () => {
+    setPageTokenKeyring(keyring([A]));
+    const t = encodePageToken('apps', filters, ['b']);
+    clock += 60_000 * 60 + 1;
+    rejects(() => decodePageToken(t, 'apps', filters, ['string']), /stale/);
   });
 });
 

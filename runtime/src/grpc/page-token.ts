@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
 import { invalidArgument } from './errors.js';
+import { pageTokenKeyring } from './page-token-keys.js';
 
 /** Bumped whenever the token layout changes; older tokens are then refused. */
-const VERSION = 1;
+const VERSION = 2;
 const MAX_TOKEN_LENGTH = 2048;
-const BASE64URL = /^[A-Za-z0-9_-]+$/;
+/** base64url body, a dot, base64url HMAC. */
+const TOKEN = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/;
 
 /** A keyset position: the sort key of the last row returned. */
 export type Position = (string | number)[];
@@ -16,6 +18,8 @@ interface TokenBody {
   /** Hash of the filters the first page used. */
   f: string;
   p: Position;
+  /** Issued at (ms since the epoch): tokens older than the keyring's max age are stale. */
+  t: number;
 }
 
 function stable(value: unknown): string {
@@ -34,14 +38,23 @@ export function filterHash(filters: unknown): string {
 
 /**
  * Opaque page tokens: base64url of a small JSON document with a version, the
- * RPC, a hash of the filters and the keyset position. Opaque so clients do not
- * build them; bound to the filters because a position only means something in
- * the ordering of the same filtered set. Not signed: a forged position can only
- * page through rows the caller may read anyway.
+ * RPC, a hash of the filters, the keyset position and the issue time, then an
+ * HMAC-SHA256 of it with the deployment's page-token key. Bound to the filters
+ * because a position only means something in the ordering of the same
+ * filtered set; signed so a caller cannot hand the queries positions (values
+ * the handlers then parse and bind) that no server ever produced.
  */
 export function encodePageToken(kind: string, filters: unknown, position: Position): string {
-  const body: TokenBody = { v: VERSION, k: kind, f: filterHash(filters), p: position };
-  return Buffer.from(JSON.stringify(body)).toString('base64url');
+  const keys = pageTokenKeyring();
+  const body: TokenBody = {
+    v: VERSION,
+    k: kind,
+    f: filterHash(filters),
+    p: position,
+    t: keys.now(),
+  };
+  const encoded = Buffer.from(JSON.stringify(body)).toString('base64url');
+  return `${encoded}.${keys.sign(encoded)}`;
 }
 
 /**
@@ -58,12 +71,19 @@ export function decodePageToken(
   field = 'page_token',
 ): Position | undefined {
   if (token === '') return undefined;
-  if (token.length > MAX_TOKEN_LENGTH || !BASE64URL.test(token)) {
-    throw invalidArgument(field, 'malformed page token');
+  const parts = token.length > MAX_TOKEN_LENGTH ? null : TOKEN.exec(token);
+  if (!parts) throw invalidArgument(field, 'malformed page token');
+  const keys = pageTokenKeyring();
+  // Verify before parsing: nothing of an unsigned token is looked at.
+  if (!keys.verify(parts[1]!, parts[2]!)) {
+    throw invalidArgument(
+      field,
+      'page token was not issued by this deployment (or its key was rotated out): start from the first page',
+    );
   }
   let body: Partial<TokenBody>;
   try {
-    body = JSON.parse(Buffer.from(token, 'base64url').toString('utf8')) as Partial<TokenBody>;
+    body = JSON.parse(Buffer.from(parts[1]!, 'base64url').toString('utf8')) as Partial<TokenBody>;
   } catch {
     throw invalidArgument(field, 'malformed page token');
   }
@@ -72,6 +92,10 @@ export function decodePageToken(
   }
   if (body.v !== VERSION || body.k !== kind) {
     throw invalidArgument(field, 'page token was not issued by this RPC (or by an older version)');
+  }
+  const age = keys.now() - (typeof body.t === 'number' ? body.t : Number.NaN);
+  if (!(age >= -60_000 && age <= keys.maxAgeMs)) {
+    throw invalidArgument(field, 'page token is stale: start again from the first page');
   }
   if (body.f !== filterHash(filters)) {
     throw invalidArgument(

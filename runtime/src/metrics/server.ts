@@ -4,6 +4,15 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { metricsRegistry } from './registry.js';
 
+/**
+ * Every HTTP route the metrics server answers, with the credential it needs. /metrics needs
+ * none by design (Prometheus scrapers carry no gRPC token); that is why it binds loopback
+ * unless METRICS_HOST says otherwise. The auth-coverage test walks this table.
+ */
+export const METRICS_ROUTES: readonly { method: 'GET'; path: string; auth: 'none' }[] = [
+  { method: 'GET', path: '/metrics', auth: 'none' },
+];
+
 export interface MetricsServer {
   /** Bound port (useful when 0 was asked). */
   port: number;
@@ -21,7 +30,8 @@ export async function startMetricsServer(options: {
   log: Logger;
 }): Promise<MetricsServer> {
   const server: Server = createServer((req, res) => {
-    if (req.method !== 'GET' || (req.url ?? '').split('?')[0] !== '/metrics') {
+    const path = (req.url ?? '').split('?')[0];
+    if (!METRICS_ROUTES.some((r) => r.method === req.method && r.path === path)) {
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found: GET /metrics\n');
       return;
     }

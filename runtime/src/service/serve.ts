@@ -3,6 +3,7 @@ import type { Pool } from '../db/pool.js';
 import type { CallObserver, ServiceRegistration } from '../grpc/adapter.js';
 import { createAuthenticator } from '../grpc/auth.js';
 import { type DbProbe, watchDbHealth } from '../grpc/health.js';
+import { createPageTokenKeyring, setPageTokenKeyring } from '../grpc/page-token-keys.js';
 import { type RunningServer, startGrpcServer } from '../grpc/server.js';
 import { observePool } from '../metrics/pool.js';
 import { rpcMetricsObserver } from '../metrics/registry.js';
@@ -62,6 +63,14 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
       'AUTH DISABLED: every caller gets read and write access. Local development only; set AUTH_TOKENS in any shared environment.',
     );
   }
+  setPageTokenKeyring(
+    createPageTokenKeyring(config.pageTokenKeys, { maxAgeMs: config.pageTokenMaxAgeMs }),
+  );
+  if (config.pageTokenKeys.length === 0) {
+    log.warn(
+      'PAGE_TOKEN_KEYS unset: page tokens are signed with a random key of this process; they stop working after a restart and on other replicas',
+    );
+  }
   const countCall = rpcMetricsObserver(options.services.map((s) => s.service.typeName).join(','));
   const extraObserver = options.onCallEnd;
   const server = await startGrpcServer({
@@ -82,7 +91,11 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
   let metrics: MetricsServer | undefined;
   if (config.metricsPort !== undefined) {
     try {
-      metrics = await startMetricsServer({ host: config.host, port: config.metricsPort, log });
+      metrics = await startMetricsServer({
+        host: config.metricsHost,
+        port: config.metricsPort,
+        log,
+      });
     } catch (err) {
       for (const stopObserving of unobserve) stopObserving();
       await server.shutdown(0);

@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   type Env,
   readBool,
   readDurationMs,
@@ -6,6 +7,8 @@ import {
   readInt,
   readOptional,
 } from '@autoserve/runtime';
+import { loadAllowLists } from '../runtime/allow-list.js';
+import { loadContainerHardening } from '../runtime/container-hardening.js';
 import type { RuntimeConfig } from '../runtime/select.js';
 
 /** Settings of the control loop (runtime, reconciler, health checks, autoscaler). */
@@ -39,12 +42,7 @@ export function loadControlConfig(env: Env): ControlConfig {
   const to = readInt(env, 'SCALER_PORT_RANGE_END', 20999, from, 65535);
   return {
     enabled: readBool(env, 'SCALER_CONTROL_LOOP', true),
-    runtime: {
-      kind: readEnum(env, 'SCALER_RUNTIME', ['docker', 'process', 'auto'] as const, 'auto'),
-      dockerHost: readOptional(env, 'DOCKER_HOST'),
-      owner: readOptional(env, 'SCALER_RUNTIME_OWNER') ?? 'autoserve',
-      processDir: readOptional(env, 'SCALER_PROCESS_DIR'),
-    },
+    runtime: loadRuntimeConfig(env),
     portRange: { from, to },
     loopIntervalMs: readDurationMs(env, 'SCALER_LOOP_INTERVAL', 1000, 100, 60_000),
     evaluationIntervalMs: readDurationMs(env, 'SCALER_EVALUATION_INTERVAL', 5000, 100, 600_000),
@@ -55,4 +53,28 @@ export function loadControlConfig(env: Env): ControlConfig {
     leaderRetryMs: readDurationMs(env, 'SCALER_LEADER_RETRY', 1000, 100, 60_000),
     outcomeTimeoutMs: readDurationMs(env, 'SCALER_OUTCOME_TIMEOUT', 180_000, 1000, 86_400_000),
   };
+}
+
+/** The runtime part: kind, who children run as, what they may run, container defaults. */
+function loadRuntimeConfig(env: Env): RuntimeConfig {
+  const kind = readEnum(env, 'SCALER_RUNTIME', ['docker', 'process', 'auto'] as const, 'auto');
+  return {
+    kind,
+    processEnabled: kind === 'process' || readBool(env, 'SCALER_PROCESS_RUNTIME', false),
+    processUser: readUidGid(env, 'SCALER_PROCESS_USER', { uid: 65534, gid: 65534 }),
+    allow: loadAllowLists(env),
+    hardening: loadContainerHardening(env),
+    dockerHost: readOptional(env, 'DOCKER_HOST'),
+    owner: readOptional(env, 'SCALER_RUNTIME_OWNER') ?? 'autoserve',
+    processDir: readOptional(env, 'SCALER_PROCESS_DIR'),
+  };
+}
+
+/** "uid:gid", both numeric (no name lookup: Node has no getpwnam). */
+function readUidGid(env: Env, name: string, fallback: { uid: number; gid: number }) {
+  const value = readOptional(env, name);
+  if (value === undefined) return fallback;
+  const m = /^(\d{1,10}):(\d{1,10})$/.exec(value);
+  if (!m) throw new ConfigError(name, `expected uid:gid (numbers), got "${value}"`);
+  return { uid: Number(m[1]), gid: Number(m[2]) };
 }

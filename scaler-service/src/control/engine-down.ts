@@ -13,10 +13,8 @@ import { RuntimeError } from '../runtime/types.js';
  * history names the outage rather than only the crashes it caused.
  */
 export async function markEngineDown(db: pg.Pool, err: unknown): Promise<void> {
-  const cause =
-    err instanceof RuntimeError
-      ? err.message
-      : `runtime unavailable: ${(err as Error)?.message ?? err}`;
+  // The raw error was logged by the loop; events (readable by every token) get our own words.
+  const cause = err instanceof RuntimeError ? err.message : 'runtime unavailable';
   const apps = await listAppsByStatus(db, ['starting', 'running', 'updating', 'error']);
   for (const app of apps) {
     await withTx(db, {}, async (tx) => {

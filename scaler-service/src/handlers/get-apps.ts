@@ -10,9 +10,13 @@ import { healthCheckToProto, normalizeHealthCheck } from '../validation/health-c
 import { validateAppName } from '../validation/names.js';
 import { normalizePolicy, policyToProto } from '../validation/policy.js';
 import type { WriteSideDeps } from './deps.js';
+import { redactValues } from './redact.js';
 import { appSummaryToProto, appToProto, instanceToProto } from './to-proto.js';
 
-/** GetApp and ListApps (read from the primary: the writer's own view, no replica lag). */
+/**
+ * GetApp and ListApps (read from the primary: the writer's own view, no replica lag). Env
+ * values and health-check header values are secrets: read-scope callers get the keys only.
+ */
 export function createGetApps({ db }: Pick<WriteSideDeps, 'db'>) {
   return {
     async getApp(req: scaler.GetAppRequest, ctx: HandlerContext) {
@@ -24,11 +28,16 @@ export function createGetApps({ db }: Pick<WriteSideDeps, 'db'>) {
           await maybeGetPolicy(tx, name),
           await maybeGetHealthCheck(tx, name),
         ];
+        const appProto = appToProto(app);
+        const hc = healthCheckToProto(healthCheck ?? normalizeHealthCheck(undefined));
         return {
-          app: appToProto(app),
+          app: {
+            ...appProto,
+            spec: { ...appProto.spec, env: redactValues(ctx, appProto.spec.env) },
+          },
           instances: instances.filter((i) => i.status !== 'stopped').map(instanceToProto),
           scalingPolicy: policyToProto(policy ?? normalizePolicy(undefined)),
-          healthCheck: healthCheckToProto(healthCheck ?? normalizeHealthCheck(undefined)),
+          healthCheck: { ...hc, headers: redactValues(ctx, hc.headers) },
         };
       });
     },

@@ -9,6 +9,7 @@ import { healthCheckToProto, normalizeHealthCheck } from '../validation/health-c
 import { validateAppName } from '../validation/names.js';
 import { normalizePolicy, policyToProto } from '../validation/policy.js';
 import type { WriteSideDeps } from './deps.js';
+import { redactValues } from './redact.js';
 
 /** Put/Get of an app's scaling policy and health check (whole replacement, defaults filled in). */
 export function createPolicies({ db }: Pick<WriteSideDeps, 'db'>) {
@@ -76,7 +77,9 @@ export function createPolicies({ db }: Pick<WriteSideDeps, 'db'>) {
       return withTx(db, { deadline: ctx, readOnly: true }, async (tx) => {
         await getAppOrThrow(tx, name);
         const stored = await maybeGetHealthCheck(tx, name);
-        return { healthCheck: healthCheckToProto(stored ?? normalizeHealthCheck(undefined)) };
+        const hc = healthCheckToProto(stored ?? normalizeHealthCheck(undefined));
+        // Header values (tokens, basic auth) are for write-scope eyes only.
+        return { healthCheck: { ...hc, headers: redactValues(ctx, hc.headers) } };
       });
     },
   };

@@ -5,6 +5,7 @@ import { insertApp, maybeGetApp } from '../queries/apps.js';
 import { insertEvent } from '../queries/events.js';
 import { upsertHealthCheck } from '../queries/health-checks.js';
 import { upsertPolicy } from '../queries/policies.js';
+import { checkSpecAllowed } from '../runtime/allow-list.js';
 import { appModeCodec } from '../validation/enums.js';
 import { checkInt } from '../validation/fields.js';
 import { normalizeHealthCheck } from '../validation/health-check.js';
@@ -24,12 +25,15 @@ export function modeOf(field: string, mode: number, fallback?: 'auto' | 'manual'
 }
 
 /** RegisterApp: the app, its policy and health check, and a registration event, in one transaction. */
-export function createRegisterApp({ db }: Pick<WriteSideDeps, 'db'>) {
+export function createRegisterApp({ db, config }: Pick<WriteSideDeps, 'db' | 'config'>) {
+  const runtime = config.control.runtime;
   return {
     async registerApp(req: scaler.RegisterAppRequest, ctx: HandlerContext) {
       const requestId = validateRequestId(req.requestId);
       const name = validateAppName(req.name);
       const spec = validateSpec(req.spec);
+      // What may run is the operator's call (PermissionDenied naming the list), checked before anything is stored.
+      checkSpecAllowed(runtime.allow, runtime.processEnabled, spec);
       const mode = modeOf('mode', req.mode, 'auto');
       const policy = normalizePolicy(req.scalingPolicy, 'scaling_policy');
       const healthCheck = normalizeHealthCheck(req.healthCheck, 'health_check');

@@ -3,6 +3,7 @@ import { failedPrecondition, withTx } from '@autoserve/runtime';
 import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import { getAppOrThrow, updateApp } from '../queries/apps.js';
 import { insertEvent } from '../queries/events.js';
+import { checkSpecAllowed } from '../runtime/allow-list.js';
 import type { AppStatusName } from '../validation/lifecycle.js';
 import { validateAppName, validateRequestId } from '../validation/names.js';
 import { validateSpec } from '../validation/spec.js';
@@ -25,12 +26,15 @@ const STATUS_AFTER_UPDATE: Partial<Record<AppStatusName, AppStatusName>> = {
 };
 
 /** UpdateApp: replaces the spec (generation + 1) and records a config event. */
-export function createUpdateApp({ db }: Pick<WriteSideDeps, 'db'>) {
+export function createUpdateApp({ db, config }: Pick<WriteSideDeps, 'db' | 'config'>) {
+  const runtime = config.control.runtime;
   return {
     async updateApp(req: scaler.UpdateAppRequest, ctx: HandlerContext) {
       const requestId = validateRequestId(req.requestId);
       const name = validateAppName(req.name);
       const spec = validateSpec(req.spec);
+      // What may run is the operator's call (PermissionDenied naming the list), checked before anything is stored.
+      checkSpecAllowed(runtime.allow, runtime.processEnabled, spec);
       if (req.expectedGeneration < 0n) {
         throw new ConnectError('expected_generation: must be >= 0', Code.InvalidArgument);
       }

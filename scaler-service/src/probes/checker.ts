@@ -125,8 +125,10 @@ export function createHealthChecker(deps: {
     }
     const result = await runProbe({
       protocol: check.protocol,
+      // The instance's own address and port only: stored checks from before the port was
+      // refused (or edited in the table) cannot aim the prober at another service.
       host: t.ip,
-      port: check.port ?? t.port,
+      port: t.port,
       path: check.path ?? '/',
       method: check.method,
       headers: check.headers ?? {},

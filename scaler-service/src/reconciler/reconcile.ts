@@ -10,6 +10,7 @@ import {
   adoptContainer,
   createInstance,
   drainInstance,
+  failureOf,
   handleCrash,
   type StepDeps,
   type StepFailure,
@@ -113,17 +114,19 @@ export function createReconciler(deps: ReconcileDeps) {
             break;
         }
       } catch (err) {
-        const message = (err as Error).message;
-        deps.log.warn({ err, app: app.name, step: step.kind }, 'reconcile step failed');
-        failure = { failure: (err as { failure?: string }).failure ?? 'other', message };
+        deps.log.warn(
+          { err, detail: (err as { detail?: string }).detail, app: app.name, step: step.kind },
+          'reconcile step failed',
+        );
+        failure = failureOf(err);
       }
     }
     const created = await Promise.all(
       creates.map((c) =>
-        createInstance(deps, app, c.replicaIndex, takenPorts).catch((err: unknown) => ({
-          failure: 'other',
-          message: (err as Error).message,
-        })),
+        createInstance(deps, app, c.replicaIndex, takenPorts).catch((err: unknown) => {
+          deps.log.warn({ err, app: app.name }, 'instance creation failed');
+          return failureOf(err);
+        }),
       ),
     );
     failure = created.find((f) => f !== undefined) ?? failure;

@@ -30,9 +30,13 @@ export interface StepFailure {
   message: string;
 }
 
-function failureOf(err: unknown): StepFailure {
+/**
+ * The classified failure events and instance rows carry. A RuntimeError's message is already
+ * short and ours; any other error's text (database, engine, OS) stays in the log.
+ */
+export function failureOf(err: unknown): StepFailure {
   if (err instanceof RuntimeError) return { failure: err.failure, message: err.message };
-  return { failure: 'other', message: (err as Error)?.message ?? String(err) };
+  return { failure: 'other', message: 'internal error (see the Scaler log)' };
 }
 
 /** Creates one instance: row first (pending), then the container, then its id. */
@@ -84,6 +88,10 @@ export async function createInstance(
     return undefined;
   } catch (err) {
     const f = failureOf(err);
+    deps.log.warn(
+      { err, detail: (err as RuntimeError).detail, app: app.name, instance: row.id },
+      'instance could not start',
+    );
     await withTx(deps.db, {}, async (tx) => {
       await updateInstance(tx, row.id, { status: 'error', lastError: f.message });
       await insertEvent(tx, {

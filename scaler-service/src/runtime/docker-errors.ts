@@ -16,26 +16,30 @@ const DOWN_CODES = new Set([
   'EACCES',
 ]);
 
-/** Maps a dockerode failure to a RuntimeError naming the cause. */
+/** Maps a dockerode failure to a RuntimeError: a classified message, the engine's text as detail. */
 export function dockerError(err: unknown, what: string): RuntimeError {
   if (err instanceof RuntimeError) return err;
   const e = (err ?? {}) as DockerishError;
-  const detail = e.json?.message ?? e.message ?? String(err);
+  const detail = String(e.json?.message ?? e.message ?? err);
+  const opts = { cause: err, detail };
   if (e.code && DOWN_CODES.has(e.code)) {
-    return new RuntimeError('engine_down', `docker engine unreachable (${e.code}) during ${what}`, {
-      cause: err,
-    });
+    return new RuntimeError(
+      'engine_down',
+      `docker engine unreachable (${e.code}) during ${what}`,
+      opts,
+    );
   }
   if (e.statusCode === 404 && /image/i.test(detail)) {
-    return new RuntimeError('image_missing', `image not found: ${detail}`, { cause: err });
+    return new RuntimeError('image_missing', 'image not found on the docker engine', opts);
   }
   if (/address already in use/i.test(detail)) {
-    return new RuntimeError('port_in_use', `port in use: ${detail}`, { cause: err });
+    return new RuntimeError('port_in_use', 'port in use', opts);
   }
   if (e.statusCode === 400) {
-    return new RuntimeError('invalid_spec', `docker rejected the spec: ${detail}`, { cause: err });
+    return new RuntimeError('invalid_spec', `docker rejected the spec during ${what}`, opts);
   }
-  return new RuntimeError('other', `docker ${what} failed: ${detail}`, { cause: err });
+  const status = e.statusCode ? ` (HTTP ${e.statusCode})` : '';
+  return new RuntimeError('other', `docker ${what} failed${status}`, opts);
 }
 
 /** True for "no such container" (already gone). */

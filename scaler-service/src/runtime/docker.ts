@@ -1,4 +1,6 @@
 import Docker from 'dockerode';
+import { type AllowLists, checkImageAllowedForRuntime } from './allow-list.js';
+import { type ContainerHardening, hardenedOptions } from './container-hardening.js';
 import { dockerError, isNotFound } from './docker-errors.js';
 import { type CpuSample, cpuPercentOf, memoryOf } from './docker-stats.js';
 import {
@@ -40,7 +42,12 @@ function demux(buf: Buffer): string {
  * and CPU/memory limits, and labels naming the app, replica index, port and
  * owner so a restarted Scaler finds (adopts) exactly its own containers.
  */
-export function createDockerRuntime(opts: { dockerHost?: string; owner: string }): Runtime {
+export function createDockerRuntime(opts: {
+  dockerHost?: string;
+  owner: string;
+  allow?: AllowLists;
+  hardening?: ContainerHardening;
+}): Runtime {
   const docker = new Docker({ ...dockerOptions(opts.dockerHost), timeout: 30_000 });
   const lastCpu = new Map<string, CpuSample>();
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
@@ -55,6 +62,8 @@ export function createDockerRuntime(opts: { dockerHost?: string; owner: string }
     ping: () => call('ping', async () => void (await docker.ping())),
     create: (spec: InstanceSpec) =>
       call('create', async () => {
+        if (opts.allow) checkImageAllowedForRuntime(opts.allow, spec.image);
+        const hardened = opts.hardening ? hardenedOptions(spec, opts.hardening) : undefined;
         const cmd = [...spec.command, ...spec.args];
         const container = await docker.createContainer({
           name: spec.name,
@@ -72,10 +81,12 @@ export function createDockerRuntime(opts: { dockerHost?: string; owner: string }
             [LABEL_PORT]: String(spec.port),
             [LABEL_OWNER]: opts.owner,
           },
+          ...(hardened?.User ? { User: hardened.User } : {}),
           HostConfig: {
             NetworkMode: 'host',
             ...(spec.cpuLimit > 0 ? { NanoCpus: Math.round(spec.cpuLimit * 1e9) } : {}),
             ...(spec.memoryLimitBytes > 0 ? { Memory: spec.memoryLimitBytes } : {}),
+            ...hardened?.HostConfig,
           },
         });
         try {

@@ -3,6 +3,9 @@ import { once } from 'node:events';
 import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
+import { ConfigError } from '@autoserve/runtime';
+import { type AllowLists, checkExecutableAllowedForRuntime } from './allow-list.js';
+import { childStdio, leakingFds } from './inherited-fds.js';
 import { isAlive, readProcStat, readRssBytes } from './proc-stat.js';
 import {
   generationOf,
@@ -31,14 +34,27 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
  * Instances as local child processes (machines without a Docker engine):
- * command[0] with the rest of the command and the args, PORT/HOST in the
- * environment, each in its own process group and session so it outlives a
+ * command[0] (an allowed absolute path) with the rest of the command and the
+ * args, as an unprivileged user, with only the spec's env and PORT, each in its own process group and session so it outlives a
  * Scaler restart. A state file per instance in `dir` (pid + start time, the
  * process's identity) lets a restarted Scaler adopt them; output goes to a
  * log file next to it. CPU and memory come from /proc. Limits are not
  * enforced (that would need cgroups).
  */
-export function createProcessRuntime(opts: { dir: string }): Runtime {
+export function createProcessRuntime(opts: {
+  dir: string;
+  /** Who children run as; must differ from the Scaler's user to keep its secrets. */
+  user?: { uid: number; gid: number };
+  /** When given, command[0] must be on its executables list (checked again here). */
+  allow?: AllowLists;
+}): Runtime {
+  const ownUid = process.getuid?.() ?? -1;
+  if (opts.user && ownUid !== 0 && opts.user.uid !== ownUid) {
+    throw new ConfigError(
+      'SCALER_PROCESS_USER',
+      `children can only run as another user (${opts.user.uid}) when the Scaler runs as root; set SCALER_PROCESS_USER=${ownUid}:${process.getgid?.()} to run them as the Scaler's user (they can then read its environment)`,
+    );
+  }
   const children = new Map<number, ChildProcess>();
   const lastCpu = new Map<number, { cpu: number; at: number }>();
   const statePath = (name: string) => join(opts.dir, `${name}.json`);
@@ -78,17 +94,20 @@ export function createProcessRuntime(opts: { dir: string }): Runtime {
     async create(spec: InstanceSpec) {
       const [exe, ...rest] = spec.command;
       if (!exe) throw new RuntimeError('invalid_spec', 'process runtime: spec.command is required');
-      await mkdir(opts.dir, { recursive: true });
-      const log = await open(logPath(spec.name), 'a');
+      if (opts.allow) checkExecutableAllowedForRuntime(opts.allow, exe);
+      // 0700: state and logs of other apps are none of a child's business.
+      await mkdir(opts.dir, { recursive: true, mode: 0o700 });
+      const log = await open(logPath(spec.name), 'a', 0o600);
+      const devNull = await open('/dev/null', 'r+');
+      // A clean environment (the spec's and PORT, nothing of the Scaler's: no
+      // PATH, no LD_PRELOAD, no credentials), no descriptor but its log (see
+      // childStdio), another user, cwd /.
       const child = spawn(exe, [...rest, ...spec.args], {
-        env: {
-          PATH: process.env.PATH ?? '/usr/bin:/bin',
-          ...spec.env,
-          PORT: String(spec.port),
-          HOST: '127.0.0.1',
-        },
+        env: { ...spec.env, PORT: String(spec.port) },
+        cwd: '/',
+        ...(opts.user ? { uid: opts.user.uid, gid: opts.user.gid } : {}),
         detached: true,
-        stdio: ['ignore', log.fd, log.fd],
+        stdio: childStdio(log.fd, devNull.fd, await leakingFds()),
       });
       try {
         await Promise.race([
@@ -98,11 +117,14 @@ export function createProcessRuntime(opts: { dir: string }): Runtime {
           }),
         ]);
       } catch (err) {
-        throw new RuntimeError('invalid_spec', `cannot start ${exe}: ${(err as Error).message}`, {
+        const code = (err as NodeJS.ErrnoException).code ?? 'error';
+        throw new RuntimeError('invalid_spec', `cannot start the command (${code})`, {
           cause: err,
+          detail: (err as Error).message,
         });
       } finally {
         await log.close();
+        await devNull.close();
       }
       const pid = child.pid!;
       child.unref();

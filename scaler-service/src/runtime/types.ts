@@ -73,15 +73,21 @@ export type RuntimeFailure =
   | 'invalid_spec'
   | 'other';
 
-/** A runtime failure with its cause. */
+/**
+ * A runtime failure with its cause. `message` is a short classified reason that events and
+ * instance rows carry (readers see it); `detail` is the engine's or the OS's own text, which
+ * can name host paths, registries or other tenants' objects, so it only goes to the log.
+ */
 export class RuntimeError extends Error {
+  readonly detail: string | undefined;
   constructor(
     readonly failure: RuntimeFailure,
     message: string,
-    options?: { cause?: unknown },
+    options?: { cause?: unknown; detail?: string },
   ) {
     super(message, options);
     this.name = 'RuntimeError';
+    this.detail = options?.detail;
   }
 }
 

@@ -37,7 +37,15 @@ export function normalizeHealthCheck(
     path = hc?.path ? checkLength(`${field}.path`, hc.path, 1, 500) : '/';
     if (!path.startsWith('/')) throw invalidArgument(`${field}.path`, 'must start with "/"');
   }
-  const port = hc?.port ? checkInt(`${field}.port`, hc.port, 1, 65535) : null;
+  // The prober only ever targets the instance it checks (its own address and port): a port
+  // here would let a write token probe any loopback service (the database, the Scaler).
+  if (hc?.port) {
+    throw invalidArgument(
+      `${field}.port`,
+      "must be 0: probes always target the instance's own port",
+    );
+  }
+  const port = null;
   const headers = checkStringMap(`${field}.headers`, hc?.headers ?? {}, {
     maxEntries: 32,
     keyMax: 100,
@@ -45,6 +53,12 @@ export function normalizeHealthCheck(
     keyPattern: HEADER_NAME,
     keyRule: 'must be an HTTP header name',
   });
+  if (Object.keys(headers).some((k) => k.toLowerCase() === 'host')) {
+    throw invalidArgument(
+      `${field}.headers["host"]`,
+      'is set by the prober to the instance address',
+    );
+  }
   const body = hc?.body ? hc.body : null;
   if (body !== null && Buffer.byteLength(body) > 65_536) {
     throw invalidArgument(`${field}.body`, 'must be at most 64 KiB');

@@ -34,6 +34,19 @@ function checkList(field: string, list: string[], maxItems: number, itemMax: num
   return [...list];
 }
 
+/**
+ * The Scaler finds and adopts its containers by `autoserve.*` labels; a spec
+ * setting one could impersonate another app's or owner's instance.
+ */
+function reserveLabels(field: string, labels: Record<string, string>): Record<string, string> {
+  for (const key of Object.keys(labels)) {
+    if (key.toLowerCase().startsWith('autoserve.')) {
+      throw invalidArgument(`${field}["${key}"]`, 'the autoserve.* label namespace is reserved');
+    }
+  }
+  return labels;
+}
+
 /** Validates a spec and returns its stored form; `field` prefixes error paths. */
 export function validateSpec(spec: scaler.AppSpec | undefined, field = 'spec'): AppSpecJson {
   if (!spec) throw invalidArgument(field, 'is required');
@@ -69,11 +82,10 @@ export function validateSpec(spec: scaler.AppSpec | undefined, field = 'spec'): 
     port: checkInt(`${field}.port`, spec.port, 0, 65535),
     cpu_limit: cpu,
     memory_limit_bytes: memory,
-    labels: checkStringMap(`${field}.labels`, spec.labels, {
-      maxEntries: 64,
-      keyMax: 63,
-      valueMax: 255,
-    }),
+    labels: reserveLabels(
+      `${field}.labels`,
+      checkStringMap(`${field}.labels`, spec.labels, { maxEntries: 64, keyMax: 63, valueMax: 255 }),
+    ),
   };
 }
 

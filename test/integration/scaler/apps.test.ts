@@ -214,13 +214,22 @@ describe('Scaler apps', () => {
       /^policy.cpu_weight/,
     );
     await expectCode(c.getScalingPolicy({ appName: appName('none') }), Code.NotFound);
+    // Probes only target the instance's own port (issue 9): a fixed port is refused.
+    await expectCode(
+      c.putHealthCheck({
+        appName: name,
+        healthCheck: { protocol: scaler.ProbeProtocol.TCP, port: 8080 },
+      }),
+      Code.InvalidArgument,
+      /^health_check.port/,
+    );
     const { healthCheck } = await c.putHealthCheck({
       appName: name,
-      healthCheck: { protocol: scaler.ProbeProtocol.TCP, port: 8080, period: { seconds: 10n } },
+      healthCheck: { protocol: scaler.ProbeProtocol.TCP, period: { seconds: 10n } },
     });
     expect(healthCheck).toMatchObject({
       protocol: scaler.ProbeProtocol.TCP,
-      port: 8080,
+      port: 0,
       path: '',
       timeout: { seconds: 5n },
     });

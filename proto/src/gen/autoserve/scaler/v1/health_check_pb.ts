@@ -36,7 +36,8 @@ export type HealthCheck = Message<"autoserve.scaler.v1.HealthCheck"> & {
   path: string;
 
   /**
-   * Port to probe, 1..65535; 0 means the instance's assigned port [0].
+   * Must be 0: probes always target the instance's own address and port (a fixed port
+   * is InvalidArgument, so a write token cannot aim the prober at other services) [0].
    *
    * @generated from field: int32 port = 3;
    */
