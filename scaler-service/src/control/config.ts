@@ -1,4 +1,5 @@
 import {
+  ConfigError,
   type Env,
   readBool,
   readDurationMs,
@@ -6,6 +7,7 @@ import {
   readInt,
   readOptional,
 } from '@autoserve/runtime';
+import { parseRegistryAuth, type RegistryCredential } from '../runtime/registry-auth.js';
 import type { RuntimeConfig } from '../runtime/select.js';
 
 /** Settings of the control loop (runtime, reconciler, health checks, autoscaler). */
@@ -44,6 +46,13 @@ export function loadControlConfig(env: Env): ControlConfig {
       dockerHost: readOptional(env, 'DOCKER_HOST'),
       owner: readOptional(env, 'SCALER_RUNTIME_OWNER') ?? 'autoserve',
       processDir: readOptional(env, 'SCALER_PROCESS_DIR'),
+      images: {
+        pullTimeoutMs: readDurationMs(env, 'SCALER_IMAGE_PULL_TIMEOUT', 300_000, 1000, 3_600_000),
+        auth: {
+          inline: readRegistryAuth(env),
+          file: readOptional(env, 'SCALER_REGISTRY_AUTH_FILE'),
+        },
+      },
     },
     portRange: { from, to },
     loopIntervalMs: readDurationMs(env, 'SCALER_LOOP_INTERVAL', 1000, 100, 60_000),
@@ -55,4 +64,18 @@ export function loadControlConfig(env: Env): ControlConfig {
     leaderRetryMs: readDurationMs(env, 'SCALER_LEADER_RETRY', 1000, 100, 60_000),
     outcomeTimeoutMs: readDurationMs(env, 'SCALER_OUTCOME_TIMEOUT', 180_000, 1000, 86_400_000),
   };
+}
+
+/** SCALER_REGISTRY_AUTH: inline credentials (config.json format); errors never echo a value. */
+function readRegistryAuth(env: Env): Map<string, RegistryCredential> {
+  const text = readOptional(env, 'SCALER_REGISTRY_AUTH');
+  if (!text) return new Map();
+  try {
+    return parseRegistryAuth(text, 'SCALER_REGISTRY_AUTH');
+  } catch (err) {
+    throw new ConfigError(
+      'SCALER_REGISTRY_AUTH',
+      (err as Error).message.replace(/^SCALER_REGISTRY_AUTH: /, ''),
+    );
+  }
 }

@@ -1,11 +1,14 @@
 import Docker from 'dockerode';
 import { dockerError, isNotFound } from './docker-errors.js';
 import { type CpuSample, cpuPercentOf, memoryOf } from './docker-stats.js';
+import { createImagePuller, type ImagePullerDeps } from './image-pull.js';
+import { createRegistryAuth } from './registry-auth.js';
 import {
   generationOf,
   type InstanceSpec,
   LABEL_APP,
   LABEL_GENERATION,
+  LABEL_IMAGE_DIGEST,
   LABEL_OWNER,
   LABEL_PORT,
   LABEL_REPLICA,
@@ -40,8 +43,19 @@ function demux(buf: Buffer): string {
  * and CPU/memory limits, and labels naming the app, replica index, port and
  * owner so a restarted Scaler finds (adopts) exactly its own containers.
  */
-export function createDockerRuntime(opts: { dockerHost?: string; owner: string }): Runtime {
+export function createDockerRuntime(opts: {
+  dockerHost?: string;
+  owner: string;
+  /** Pull settings (image-pull.ts); default: anonymous pulls, 5 min timeout. */
+  images?: Omit<ImagePullerDeps, 'docker'>;
+}): Runtime {
   const docker = new Docker({ ...dockerOptions(opts.dockerHost), timeout: 30_000 });
+  const images = createImagePuller({
+    docker,
+    auth: createRegistryAuth({ inline: new Map(), file: undefined }),
+    timeoutMs: 300_000,
+    ...opts.images,
+  });
   const lastCpu = new Map<string, CpuSample>();
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -53,8 +67,10 @@ export function createDockerRuntime(opts: { dockerHost?: string; owner: string }
   return {
     kind: 'docker',
     ping: () => call('ping', async () => void (await docker.ping())),
+    resolveImage: (image, policy) => call('pull', () => images.resolve(image, policy)),
     create: (spec: InstanceSpec) =>
       call('create', async () => {
+        if (spec.pullPolicy) await images.ensure(spec.image, spec.pullPolicy);
         const cmd = [...spec.command, ...spec.args];
         const container = await docker.createContainer({
           name: spec.name,
@@ -71,6 +87,7 @@ export function createDockerRuntime(opts: { dockerHost?: string; owner: string }
             [LABEL_GENERATION]: spec.generation,
             [LABEL_PORT]: String(spec.port),
             [LABEL_OWNER]: opts.owner,
+            ...(spec.imageDigest ? { [LABEL_IMAGE_DIGEST]: spec.imageDigest } : {}),
           },
           HostConfig: {
             NetworkMode: 'host',
@@ -104,6 +121,7 @@ export function createDockerRuntime(opts: { dockerHost?: string; owner: string }
               c.State === 'running' ? 'running' : c.State === 'created' ? 'starting' : 'exited',
             exitCode: exitCodeOf(c.Status),
             startedAt: undefined,
+            imageDigest: c.Labels[LABEL_IMAGE_DIGEST],
           }),
         );
       }),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { Logger } from 'pino';
 import { createDockerRuntime } from './docker.js';
 import { createProcessRuntime } from './process.js';
+import { createRegistryAuth, type RegistryAuthSource } from './registry-auth.js';
 import type { Runtime } from './types.js';
 
 export interface RuntimeConfig {
@@ -14,6 +15,13 @@ export interface RuntimeConfig {
   owner: string;
   /** Process runtime state directory. */
   processDir: string | undefined;
+  /** Image pulls of the docker runtime. */
+  images: {
+    /** A pull not done by then fails with reason timeout. */
+    pullTimeoutMs: number;
+    /** Registry credentials per host (operator configuration, never a request). */
+    auth: RegistryAuthSource;
+  };
 }
 
 /**
@@ -30,6 +38,13 @@ export async function selectRuntime(config: RuntimeConfig, log: Logger): Promise
   const docker = createDockerRuntime({
     ...(config.dockerHost ? { dockerHost: config.dockerHost } : {}),
     owner: config.owner,
+    images: {
+      auth: createRegistryAuth(config.images.auth),
+      timeoutMs: config.images.pullTimeoutMs,
+      log: log.child({ component: 'images' }),
+      // Hook for the operator's image allow-list (security issue): pass its
+      // check as `allowImage`; the puller calls it before any resolution or pull.
+    },
   });
   if (config.kind === 'docker') return docker;
   try {
