@@ -2,7 +2,14 @@ import type { Readable } from 'node:stream';
 import type Docker from 'dockerode';
 import type { Logger } from 'pino';
 import { dockerError } from './docker-errors.js';
-import { type ImageRef, isImageId, parseImageRef, pinnedRef, repoDigestOf } from './image-ref.js';
+import {
+  type ImageRef,
+  isImageId,
+  isValidImageRef,
+  parseImageRef,
+  pinnedRef,
+  repoDigestOf,
+} from './image-ref.js';
 import {
   classifyPullError,
   ImagePullError,
@@ -10,7 +17,14 @@ import {
   pullFailureMessage,
 } from './pull-errors.js';
 import type { RegistryAuth } from './registry-auth.js';
-import type { PullPolicy, ResolvedImage } from './types.js';
+import { type PullPolicy, type ResolvedImage, RuntimeError } from './types.js';
+
+/** Refuses what the engine might parse differently (and so send credentials elsewhere). */
+function checkReference(image: string): void {
+  if (!isValidImageRef(image)) {
+    throw new RuntimeError('invalid_spec', `image reference is not valid: ${image.slice(0, 255)}`);
+  }
+}
 
 export interface ImagePullerDeps {
   docker: Docker;
@@ -113,6 +127,7 @@ export function createImagePuller(deps: ImagePullerDeps) {
     const running = inflight.get(image);
     if (running) return running;
     const p = (async () => {
+      checkReference(image);
       await deps.allowImage?.(image);
       return pullNow(image, parseImageRef(image), wasPresent);
     })().finally(() => inflight.delete(image));
@@ -130,6 +145,7 @@ export function createImagePuller(deps: ImagePullerDeps) {
      */
     async resolve(image: string, policy: PullPolicy): Promise<ResolvedImage> {
       const started = Date.now();
+      checkReference(image);
       await deps.allowImage?.(image);
       const ref = parseImageRef(image);
       if (ref.digest || isImageId(image)) {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   familiarRepository,
   isImageId,
+  isValidImageRef,
   normalizeRegistryHost,
   parseImageRef,
   pinnedRef,
@@ -37,6 +38,10 @@ describe('parseImageRef', () => {
     });
     expect(parseImageRef('autoserve/node-http:test').registry).toBe('docker.io');
   });
+  it('reads the first component as a host like the engine: dot, colon, localhost or upper case', () => {
+    expect(parseImageRef('Reg/a').registry).toBe('Reg');
+    expect(parseImageRef('team/a').registry).toBe('docker.io');
+  });
   it('a port is no tag', () => {
     expect(parseImageRef('127.0.0.1:5000/api')).toMatchObject({
       repository: '127.0.0.1:5000/api',
@@ -64,4 +69,26 @@ describe('digests', () => {
     expect(normalizeRegistryHost('http://127.0.0.1:5000')).toBe('127.0.0.1:5000');
     expect(normalizeRegistryHost('Registry.Example.com')).toBe('registry.example.com');
   });
+});
+
+describe('isValidImageRef', () => {
+  it.each([
+    'busybox',
+    'autoserve/node-http:test',
+    '127.0.0.1:5000/team/api:1.4',
+    `localhost/a@${D}`,
+    `reg.example.com/a/b:v1.2_3@${D}`,
+    D,
+  ])('accepts %s', (ref) => expect(isValidImageRef(ref)).toBe(true));
+  it.each([
+    '',
+    'a/Upper',
+    '127.0.0.1:5000@evil.example.com/x',
+    'a//b',
+    'a:b:c',
+    `a@sha256:${'0'.repeat(10)}`,
+    '-a/b',
+    'a/b:-tag',
+    `a:${'t'.repeat(129)}`,
+  ])('refuses %s', (ref) => expect(isValidImageRef(ref)).toBe(false));
 });

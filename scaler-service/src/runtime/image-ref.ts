@@ -3,7 +3,8 @@
  * which registry's credentials to send and how to name a pinned digest.
  * `127.0.0.1:5000/team/api:1.4` -> registry 127.0.0.1:5000, repository
  * 127.0.0.1:5000/team/api, tag 1.4. A first path component with a dot, a
- * colon or "localhost" is a registry host; anything else is Docker Hub.
+ * colon, an upper-case letter or "localhost" is a registry host (the
+ * engine's rule); anything else is Docker Hub.
  */
 export interface ImageRef {
   /** Registry host[:port]; "docker.io" for Docker Hub names. */
@@ -14,6 +15,23 @@ export interface ImageRef {
   tag: string | undefined;
   /** "sha256:<hex>" when the reference names a digest. */
   digest: string | undefined;
+}
+
+// The reference grammar the engine parses (distribution's): host[:port]/path/components[:tag][@digest].
+const HOST_PART = '(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])';
+const HOST = `${HOST_PART}(?:\\.${HOST_PART})*(?::[0-9]{1,5})?`;
+const COMPONENT = '[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*';
+const REFERENCE = new RegExp(
+  `^(?:${HOST}/)?${COMPONENT}(?:/${COMPONENT})*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[0-9a-f]{64})?$`,
+);
+
+/**
+ * True when the engine reads `image` exactly as parseImageRef does. Anything
+ * else is refused before a pull: a reference the two parse differently could
+ * send one registry's credentials to another.
+ */
+export function isValidImageRef(image: string): boolean {
+  return image.length <= 255 && (REFERENCE.test(image) || DIGEST.test(image));
 }
 
 /** A local image id or a manifest digest: "sha256:" and 64 hex digits. */
@@ -37,7 +55,11 @@ export function parseImageRef(image: string): ImageRef {
   const slash = rest.indexOf('/');
   const first = slash >= 0 ? rest.slice(0, slash) : '';
   const registry =
-    slash >= 0 && (first.includes('.') || first.includes(':') || first === 'localhost')
+    slash >= 0 &&
+    (first.includes('.') ||
+      first.includes(':') ||
+      first === 'localhost' ||
+      first !== first.toLowerCase())
       ? first
       : 'docker.io';
   return { registry, repository: rest, tag, digest };

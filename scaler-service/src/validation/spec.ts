@@ -1,5 +1,6 @@
 import { scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
+import { isValidImageRef } from '../runtime/image-ref.js';
 import { checkInt, checkLength, checkNumber, checkStringMap } from './fields.js';
 
 /**
@@ -55,6 +56,12 @@ export function validateSpec(spec: scaler.AppSpec | undefined, field = 'spec'): 
   if (!spec) throw invalidArgument(field, 'is required');
   const image = checkLength(`${field}.image`, spec.image, 0, 255);
   if (/\s/.test(image)) throw invalidArgument(`${field}.image`, 'must not contain whitespace');
+  if (image !== '' && !isValidImageRef(image)) {
+    throw invalidArgument(
+      `${field}.image`,
+      'must be an image reference: [host[:port]/]name[:tag][@sha256:<64 hex>], name in lowercase',
+    );
+  }
   const command = checkList(`${field}.command`, spec.command, 256, 4096);
   const pullPolicy = PULL_POLICIES[spec.pullPolicy];
   if (!pullPolicy) {
