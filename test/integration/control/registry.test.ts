@@ -198,7 +198,11 @@ beforeAll(async () => {
   await writeRegistryAuth(authFile, { [locked.host]: { username: USER, password: PASSWORD } });
   db = await createTestDatabase(cluster, `autoserve_reg_${process.pid}_${Date.now().toString(36)}`);
   pool = await ownerPool(db);
-  svc = await startControlScaler(
+  svc = await startScalerHere();
+}, 300_000);
+
+function startScalerHere(): Promise<RunningService> {
+  return startControlScaler(
     db,
     controlEnv({
       owner,
@@ -207,7 +211,7 @@ beforeAll(async () => {
       extra: { SCALER_REGISTRY_AUTH_FILE: authFile, SCALER_IMAGE_PULL_TIMEOUT: '60s' },
     }),
   );
-}, 300_000);
+}
 
 afterAll(async () => {
   await svc?.stop();
@@ -265,6 +269,20 @@ describe('images from a real registry on loopback', () => {
     const deploy = (await events('warm', 'deployment')).find((e) => e.details.digest);
     expect(deploy?.details).toMatchObject({ digest: d1, pulled: false });
     timings.warmResolveMs = deploy!.details.ms as number;
+  });
+
+  it('a restarted Scaler adopts containers with the digest of their label', async () => {
+    await svc.stop();
+    await pool.query(`DELETE FROM instances WHERE app_name = 'warm'`);
+    svc = await startScalerHere();
+    await eventually(
+      async () => (await rows('warm')).some((r) => r.status === 'running'),
+      20_000,
+      'warm adopted',
+    );
+    expect((await rows('warm')).map((r) => r.image_digest)).toEqual([d1]);
+    const lifecycle = await events('warm', 'lifecycle');
+    expect(lifecycle.some((e) => e.message.includes('adopted'))).toBe(true);
   });
 
   it('Always pulls at every rollout; a new digest is picked up by the next rollout, not by a scale-out', {
