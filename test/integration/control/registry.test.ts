@@ -229,7 +229,8 @@ afterAll(async () => {
   console.log(`registry timings (ms): ${JSON.stringify(timings)}`);
 }, 120_000);
 
-describe('images from a real registry on loopback', () => {
+// Generous bounds: on a loaded 2-core machine vfs copies 100 MB per container; still bounded.
+describe('images from a real registry on loopback', { timeout: 180_000 }, () => {
   it('first pull: one pull for all replicas, every instance pinned to the digest (API field, label, GetApp)', async () => {
     const t0 = Math.floor(Date.now() / 1000);
     const lookups = await tagLookups(open, 'autoserve/node-http', 'test');
@@ -286,7 +287,7 @@ describe('images from a real registry on loopback', () => {
   });
 
   it('Always pulls at every rollout; a new digest is picked up by the next rollout, not by a scale-out', {
-    timeout: 120_000,
+    timeout: 240_000,
   }, async () => {
     const lookups = await tagLookups(open, 'autoserve/node-http', 'test');
     await register('always', `${repo}:test`, 1, scaler.ImagePullPolicy.ALWAYS);
@@ -385,10 +386,10 @@ describe('images from a real registry on loopback', () => {
   });
 
   it('a tag pushed to a new digest mid-rollout: every replica of the generation runs the first digest', {
-    timeout: 150_000,
+    timeout: 300_000,
   }, async () => {
     await register('mid', `${repo}:test`, 3, scaler.ImagePullPolicy.ALWAYS);
-    await waitRunning('mid');
+    await waitRunning('mid', 120_000);
     const pinned = (await rows('mid'))[0]!.image_digest!;
     // Prepared before, so the push mid-rollout is quick.
     await cli.variant(`${repo}@${pinned}`, `${repo}:three`, 'three');
@@ -419,7 +420,7 @@ describe('images from a real registry on loopback', () => {
           r.every((x) => x.app_generation === '2')
         );
       },
-      90_000,
+      150_000,
       'mid rolled to generation 2',
     );
     const r = await rows('mid');
@@ -486,5 +487,5 @@ describe('images from a real registry on loopback', () => {
     } finally {
       if (!restarted) await open.start();
     }
-  }, 200_000);
+  }, 240_000);
 });
