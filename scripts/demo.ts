@@ -7,10 +7,13 @@
  *
  * Env: AUTOSERVE_DB (default autoserve_demo, recreated), DEMO_LOAD_SECONDS
  * (20), DEMO_RPS (120), DEMO_SEED (24 past incidents), SCALER_RUNTIME
- * (default process), PG_* as for npm start.
+ * (default process; docker starts the private engine and pulls the app's
+ * image from a loopback registry on DEMO_REGISTRY_PORT, default 55500),
+ * PG_* as for npm start.
  */
 import { type common, createContextClient, createScalerClient, scaler } from '@autoserve/proto';
 import { driveLoad } from './demo/load.js';
+import { type DemoRegistry, ensureDockerEngine, publishDemoImage } from './demo/registry.js';
 import { seedHistory } from './demo/seed.js';
 import {
   showDecisions,
@@ -49,6 +52,9 @@ const env: NodeJS.ProcessEnv = {
   SUCCESS_RATES_REFRESH_INTERVAL: '2s',
 };
 
+if (env.SCALER_RUNTIME === 'docker' && !env.DOCKER_HOST)
+  env.DOCKER_HOST = await ensureDockerEngine();
+
 console.log(bold('autoserve demo'));
 step('Start Postgres primary + replica, migrations, both services');
 const quiet = (line: string) => console.log(`  [start] ${line}`);
@@ -80,16 +86,27 @@ const contextClient = createContextClient({ baseUrl: stack.context.url, token, t
 const events = new AbortController();
 let watchingDone = async () => {};
 const scalingEvents: common.Event[] = [];
+let registry: DemoRegistry | undefined;
 
 try {
+  if (stack.runtime === 'docker' && stack.dockerHost) {
+    const port = num('DEMO_REGISTRY_PORT', 55500);
+    step(`Publish the app's image to a registry on loopback (docker-registry, 127.0.0.1:${port})`);
+    registry = await publishDemoImage({ dockerHost: stack.dockerHost, port });
+    console.log(
+      `  pushed ${registry.image} (${registry.digest}); the engine has no copy by that name`,
+    );
+  }
   step(`Register app ${APP} (auto mode, 1..4 replicas, target 40 requests/s per replica)`);
   const { app } = await scalerClient.registerApp({
     requestId: 'demo-register',
     name: APP,
-    spec: {
-      image: 'autoserve/node-http:test',
-      command: [process.execPath, `${REPO}/scripts/test-app/server.js`],
-    },
+    spec: registry
+      ? { image: registry.image, pullPolicy: scaler.ImagePullPolicy.IF_NOT_PRESENT }
+      : {
+          image: 'autoserve/node-http:test',
+          command: [process.execPath, `${REPO}/scripts/test-app/server.js`],
+        },
     mode: scaler.AppMode.AUTO,
     initialReplicas: 1,
     scalingPolicy: {
@@ -126,12 +143,18 @@ try {
   watchingDone = () => watching;
 
   step('Wait for the first instance to run');
-  const running = await waitRunning(scalerClient, 30_000);
+  const running = await waitRunning(scalerClient, 60_000);
   console.log(
     running
       ? `  ${running} instance(s) running`
       : '  no instance came up (is the control loop running?)',
   );
+  if (registry) {
+    const got = await scalerClient.getApp({ name: APP });
+    console.log(
+      `  pulled from the registry and pinned: generation ${got.app?.generation} runs ${got.app?.imageDigest || '?'}; instances: ${got.instances.map((i) => i.imageDigest || '?').join(', ')}`,
+    );
+  }
 
   const seconds = num('DEMO_LOAD_SECONDS', 20);
   const rps = num('DEMO_RPS', 120);
@@ -197,6 +220,7 @@ try {
   scalerClient.close();
   contextClient.close();
   await stopAll();
+  await registry?.stop().catch(() => undefined);
 }
 console.log(
   `\n${bold(`Demo complete in ${elapsed()}.`)} Postgres keeps running; database ${env.AUTOSERVE_DB} is left for a look (npm run stop stops Postgres).`,

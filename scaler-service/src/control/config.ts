@@ -9,6 +9,7 @@ import {
 } from '@autoserve/runtime';
 import { loadAllowLists } from '../runtime/allow-list.js';
 import { loadContainerHardening } from '../runtime/container-hardening.js';
+import { parseRegistryAuth, type RegistryCredential } from '../runtime/registry-auth.js';
 import type { RuntimeConfig } from '../runtime/select.js';
 
 /** Settings of the control loop (runtime, reconciler, health checks, autoscaler). */
@@ -67,6 +68,13 @@ function loadRuntimeConfig(env: Env): RuntimeConfig {
     dockerHost: readOptional(env, 'DOCKER_HOST'),
     owner: readOptional(env, 'SCALER_RUNTIME_OWNER') ?? 'autoserve',
     processDir: readOptional(env, 'SCALER_PROCESS_DIR'),
+    images: {
+      pullTimeoutMs: readDurationMs(env, 'SCALER_IMAGE_PULL_TIMEOUT', 300_000, 1000, 3_600_000),
+      auth: {
+        inline: readRegistryAuth(env),
+        file: readOptional(env, 'SCALER_REGISTRY_AUTH_FILE'),
+      },
+    },
   };
 }
 
@@ -77,4 +85,18 @@ function readUidGid(env: Env, name: string, fallback: { uid: number; gid: number
   const m = /^(\d{1,10}):(\d{1,10})$/.exec(value);
   if (!m) throw new ConfigError(name, `expected uid:gid (numbers), got "${value}"`);
   return { uid: Number(m[1]), gid: Number(m[2]) };
+}
+
+/** SCALER_REGISTRY_AUTH: inline credentials (config.json format); errors never echo a value. */
+function readRegistryAuth(env: Env): Map<string, RegistryCredential> {
+  const text = readOptional(env, 'SCALER_REGISTRY_AUTH');
+  if (!text) return new Map();
+  try {
+    return parseRegistryAuth(text, 'SCALER_REGISTRY_AUTH');
+  } catch (err) {
+    throw new ConfigError(
+      'SCALER_REGISTRY_AUTH',
+      (err as Error).message.replace(/^SCALER_REGISTRY_AUTH: /, ''),
+    );
+  }
 }

@@ -32,6 +32,8 @@ export function appToProto(row: AppRow) {
     createdAt: timestampOf(row.created_at),
     updatedAt: timestampOf(row.updated_at),
     generation: BigInt(row.generation),
+    // Only the current generation's pin: during a rollout the old one is not what new instances run.
+    imageDigest: row.image_generation === row.generation ? (row.image_digest ?? '') : '',
   };
 }
 
@@ -77,6 +79,7 @@ export function instanceToProto(row: InstanceRow) {
     ...opt('drainingSince', row.draining_since),
     lastError: row.last_error ?? '',
     appGeneration: BigInt(row.app_generation ?? 0),
+    imageDigest: row.image_digest ?? '',
   };
 }
 

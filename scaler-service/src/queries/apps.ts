@@ -15,6 +15,11 @@ export interface AppRow {
   generation: string;
   created_at: Date;
   updated_at: Date;
+  /** What image_generation's instances start from (docker runtime); null until resolved. */
+  image_ref?: string | null;
+  image_digest?: string | null;
+  /** The generation image_ref was resolved for (int8 as text). */
+  image_generation?: string | null;
 }
 
 /** An app with its instance statistics (ListApps). */
@@ -26,7 +31,7 @@ export interface AppSummaryRow extends AppRow {
 }
 
 const APP_COLUMNS = `name, spec, status, mode, replicas, desired_replicas, last_scaled_at,
-  generation, created_at, updated_at`;
+  generation, created_at, updated_at, image_ref, image_digest, image_generation`;
 
 /** Inserts a new app; a duplicate name is 23505 (AlreadyExists). */
 export async function insertApp(

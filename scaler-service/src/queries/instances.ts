@@ -29,12 +29,15 @@ export interface InstanceRow {
   memory_usage_bytes: string;
   /** The app generation it was made from (int8 as text); null = taken as current. */
   app_generation: string | null;
+  /** The image digest it was started from; null when unknown. */
+  image_digest?: string | null;
 }
 
 const INSTANCE_COLUMNS = `id, app_name, runtime, container_id, container_name, replica_index,
   host(ip) AS ip, port, status, health_status, created_at, updated_at, started_at, ready_at,
   draining_since, last_health_check, failure_count, consecutive_failures, last_failure_at,
-  exit_code, last_error, cpu_percent, memory_percent, memory_usage_bytes, app_generation`;
+  exit_code, last_error, cpu_percent, memory_percent, memory_usage_bytes, app_generation,
+  image_digest`;
 
 /** One instance, or NotFound. */
 export async function getInstanceOrThrow(db: Db, id: number): Promise<InstanceRow> {

@@ -5,6 +5,7 @@ import { insertEvent } from '../queries/events.js';
 import { deleteInstance, type InstanceRow, listAppInstances } from '../queries/instances.js';
 import type { RuntimeInstance } from '../runtime/types.js';
 import { canTransition } from '../validation/lifecycle.js';
+import { createImagePinner } from './image-pin.js';
 import { ACTIVE, isOutdated, planApp } from './plan.js';
 import {
   adoptContainer,
@@ -28,6 +29,11 @@ export interface ReconcileDeps extends StepDeps {
 const BACKOFF_BASE_MS = 2000;
 const BACKOFF_MAX_MS = 60_000;
 
+/** The wait before attempt n + 1 after n consecutive failures (doubling, capped). */
+export function backoffMs(failures: number): number {
+  return Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (Math.max(1, failures) - 1));
+}
+
 /** What one reconciliation saw, for the outcome tracker and the caller. */
 export interface AppObservation {
   live: number;
@@ -46,10 +52,9 @@ export interface AppObservation {
 export function createReconciler(deps: ReconcileDeps) {
   const now = deps.now ?? Date.now;
   const failures = new Map<string, number>();
-  const retryAt = (row: InstanceRow) => {
-    const n = failures.get(row.app_name) ?? 1;
-    return row.updated_at.getTime() + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (n - 1));
-  };
+  const retryAt = (row: InstanceRow) =>
+    row.updated_at.getTime() + backoffMs(failures.get(row.app_name) ?? 1);
+  const stepDeps = { ...deps, pinImage: deps.pinImage ?? createImagePinner(deps) };
 
   return async function reconcileApp(
     app: AppRow,
@@ -123,7 +128,7 @@ export function createReconciler(deps: ReconcileDeps) {
     }
     const created = await Promise.all(
       creates.map((c) =>
-        createInstance(deps, app, c.replicaIndex, takenPorts).catch((err: unknown) => {
+        createInstance(stepDeps, app, c.replicaIndex, takenPorts).catch((err: unknown) => {
           deps.log.warn({ err, app: app.name }, 'instance creation failed');
           return failureOf(err);
         }),
@@ -131,8 +136,30 @@ export function createReconciler(deps: ReconcileDeps) {
     );
     failure = created.find((f) => f !== undefined) ?? failure;
     if (failure) failures.set(app.name, (failures.get(app.name) ?? 0) + 1);
+    if (failure?.failure === 'image_pull')
+      await recordPullBackoff(deps, app, failures.get(app.name)!);
     return settleApp(deps, app, containers, failure, () => failures.delete(app.name));
   };
+}
+
+/** Like Kubernetes' ImagePullBackOff: says when the pull is tried again. */
+async function recordPullBackoff(deps: ReconcileDeps, app: AppRow, attempt: number): Promise<void> {
+  const wait = backoffMs(attempt);
+  await withTx(deps.db, {}, (tx) =>
+    insertEvent(tx, {
+      type: 'warning',
+      appName: app.name,
+      message: `back-off pulling image ${app.spec.image} for app ${app.name}: next attempt in ${wait / 1000} s (failure ${attempt})`,
+      details: {
+        image: app.spec.image,
+        attempt,
+        backoff_ms: wait,
+        generation: Number(app.generation),
+      },
+      severity: 'warning',
+      source: 'reconciler',
+    }),
+  );
 }
 
 async function settleApp(

@@ -5,6 +5,7 @@ import { setContainerId } from '../control/db/instance-extra.js';
 import type { PortAllocator } from '../control/ports.js';
 import type { AppRow } from '../queries/apps.js';
 import { insertEvent } from '../queries/events.js';
+import { setInstanceImageDigest } from '../queries/image-pins.js';
 import {
   deleteInstance,
   type InstanceRow,
@@ -12,7 +13,10 @@ import {
   updateInstance,
 } from '../queries/instances.js';
 import { crashCause } from '../runtime/docker-errors.js';
+import { DIGEST } from '../runtime/image-ref.js';
+import { ImagePullError } from '../runtime/pull-errors.js';
 import { type Runtime, RuntimeError, type RuntimeInstance } from '../runtime/types.js';
+import type { ImagePinner } from './image-pin.js';
 import { instanceName, instanceSpec } from './spec.js';
 
 export interface StepDeps {
@@ -22,6 +26,8 @@ export interface StepDeps {
   ports: PortAllocator;
   /** SIGTERM grace before SIGKILL when stopping an instance. */
   stopGraceMs: number;
+  /** The image digest of the app's generation (image-pin.ts); unset: the spec's image as is. */
+  pinImage?: ImagePinner;
 }
 
 /** A runtime failure that should put the app in error, with its cause. */
@@ -66,11 +72,13 @@ export async function createInstance(
     }),
   );
   try {
+    const pin = await deps.pinImage?.(app);
     const id = await deps.runtime.create(
-      instanceSpec(app.name, app.spec, app.generation, replicaIndex, name, port),
+      instanceSpec(app.name, app.spec, app.generation, replicaIndex, name, port, pin),
     );
     await withTx(deps.db, {}, async (tx) => {
       await setContainerId(tx, row.id, id, new Date());
+      if (pin) await setInstanceImageDigest(tx, row.id, pin.digest);
       await insertEvent(tx, {
         type: 'lifecycle',
         appName: app.name,
@@ -81,6 +89,7 @@ export async function createInstance(
           replica_index: replicaIndex,
           port,
           runtime: deps.runtime.kind,
+          ...(pin ? { image_digest: pin.digest } : {}),
         },
         source: 'reconciler',
       });
@@ -98,7 +107,12 @@ export async function createInstance(
         type: 'error',
         appName: app.name,
         message: `instance ${row.id} (${name}) could not start: ${f.message}`,
-        details: { instance_id: row.id, failure: f.failure, port },
+        details: {
+          instance_id: row.id,
+          failure: f.failure,
+          port,
+          ...(err instanceof ImagePullError ? { image: err.image, reason: err.reason } : {}),
+        },
         severity: 'error',
         source: 'reconciler',
       });
@@ -127,6 +141,10 @@ export async function adoptContainer(
       startedAt: c.startedAt ?? new Date(),
     });
     await updateInstance(tx, row.id, { healthStatus: 'starting' });
+    // A label is anyone's to write: only a well-formed digest is taken.
+    if (c.imageDigest && DIGEST.test(c.imageDigest)) {
+      await setInstanceImageDigest(tx, row.id, c.imageDigest);
+    }
     await insertEvent(tx, {
       type: 'lifecycle',
       appName: app.name,

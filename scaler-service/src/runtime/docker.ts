@@ -3,11 +3,14 @@ import { type AllowLists, checkImageAllowedForRuntime } from './allow-list.js';
 import { type ContainerHardening, hardenedOptions } from './container-hardening.js';
 import { dockerError, isNotFound } from './docker-errors.js';
 import { type CpuSample, cpuPercentOf, memoryOf } from './docker-stats.js';
+import { createImagePuller, type ImagePullerDeps } from './image-pull.js';
+import { createRegistryAuth } from './registry-auth.js';
 import {
   generationOf,
   type InstanceSpec,
   LABEL_APP,
   LABEL_GENERATION,
+  LABEL_IMAGE_DIGEST,
   LABEL_OWNER,
   LABEL_PORT,
   LABEL_REPLICA,
@@ -47,8 +50,16 @@ export function createDockerRuntime(opts: {
   owner: string;
   allow?: AllowLists;
   hardening?: ContainerHardening;
+  /** Pull settings (image-pull.ts); default: anonymous pulls, 5 min timeout. */
+  images?: Omit<ImagePullerDeps, 'docker'>;
 }): Runtime {
   const docker = new Docker({ ...dockerOptions(opts.dockerHost), timeout: 30_000 });
+  const images = createImagePuller({
+    docker,
+    auth: createRegistryAuth({ inline: new Map(), file: undefined }),
+    timeoutMs: 300_000,
+    ...opts.images,
+  });
   const lastCpu = new Map<string, CpuSample>();
   const call = async <T>(what: string, fn: () => Promise<T>): Promise<T> => {
     try {
@@ -60,9 +71,11 @@ export function createDockerRuntime(opts: {
   return {
     kind: 'docker',
     ping: () => call('ping', async () => void (await docker.ping())),
+    resolveImage: (image, policy) => call('pull', () => images.resolve(image, policy)),
     create: (spec: InstanceSpec) =>
       call('create', async () => {
         if (opts.allow) checkImageAllowedForRuntime(opts.allow, spec.image);
+        if (spec.pullPolicy) await images.ensure(spec.image, spec.pullPolicy);
         const hardened = opts.hardening ? hardenedOptions(spec, opts.hardening) : undefined;
         const cmd = [...spec.command, ...spec.args];
         const container = await docker.createContainer({
@@ -80,6 +93,7 @@ export function createDockerRuntime(opts: {
             [LABEL_GENERATION]: spec.generation,
             [LABEL_PORT]: String(spec.port),
             [LABEL_OWNER]: opts.owner,
+            ...(spec.imageDigest ? { [LABEL_IMAGE_DIGEST]: spec.imageDigest } : {}),
           },
           ...(hardened?.User ? { User: hardened.User } : {}),
           HostConfig: {
@@ -115,6 +129,7 @@ export function createDockerRuntime(opts: {
               c.State === 'running' ? 'running' : c.State === 'created' ? 'starting' : 'exited',
             exitCode: exitCodeOf(c.Status),
             startedAt: undefined,
+            imageDigest: c.Labels[LABEL_IMAGE_DIGEST],
           }),
         );
       }),

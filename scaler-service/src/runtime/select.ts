@@ -1,10 +1,11 @@
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Logger } from 'pino';
-import type { AllowLists } from './allow-list.js';
+import { type AllowLists, checkImageAllowedForRuntime } from './allow-list.js';
 import type { ContainerHardening } from './container-hardening.js';
 import { createDockerRuntime } from './docker.js';
 import { createProcessRuntime } from './process.js';
+import { createRegistryAuth, type RegistryAuthSource } from './registry-auth.js';
 import type { Runtime } from './types.js';
 
 export interface RuntimeConfig {
@@ -26,6 +27,13 @@ export interface RuntimeConfig {
   owner: string;
   /** Process runtime state directory. */
   processDir: string | undefined;
+  /** Image pulls of the docker runtime. */
+  images: {
+    /** A pull not done by then fails with reason timeout. */
+    pullTimeoutMs: number;
+    /** Registry credentials per host (operator configuration, never a request). */
+    auth: RegistryAuthSource;
+  };
 }
 
 /**
@@ -47,6 +55,13 @@ export async function selectRuntime(config: RuntimeConfig, log: Logger): Promise
     owner: config.owner,
     allow: config.allow,
     hardening: config.hardening,
+    images: {
+      auth: createRegistryAuth(config.images.auth),
+      timeoutMs: config.images.pullTimeoutMs,
+      log: log.child({ component: 'images' }),
+      // The operator's allow-list is checked before any tag resolution or pull.
+      allowImage: (image) => checkImageAllowedForRuntime(config.allow, image),
+    },
   });
   if (config.kind === 'docker') return docker;
   try {

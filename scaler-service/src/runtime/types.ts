@@ -15,6 +15,8 @@ export const LABEL_GENERATION = 'autoserve.generation';
 export function generationOf(value: unknown): string | undefined {
   return typeof value === 'string' && /^[1-9][0-9]{0,17}$/.test(value) ? value : undefined;
 }
+/** The image digest an instance was started from (a restarted Scaler reads it back). */
+export const LABEL_IMAGE_DIGEST = 'autoserve.image-digest';
 /** The owner marker: which Scaler deployment made it (SCALER_RUNTIME_OWNER). */
 export const LABEL_OWNER = 'autoserve.owner';
 
@@ -37,6 +39,25 @@ export interface InstanceSpec {
   /** Bytes; 0 = unlimited. */
   memoryLimitBytes: number;
   labels: Record<string, string>;
+  /** The digest `image` pins (it is then "repo@digest" or a local image id); labelled. */
+  imageDigest?: string | undefined;
+  /** Whether the runtime may pull `image` when the engine lacks it. */
+  pullPolicy?: PullPolicy;
+}
+
+/** Kubernetes' imagePullPolicy names (stored in the spec as such). */
+export type PullPolicy = 'IfNotPresent' | 'Always' | 'Never';
+
+/** A tag resolved to what a generation's instances start from. */
+export interface ResolvedImage {
+  /** What to start: "repo@sha256:..." or, for an image that never came from a registry, its id. */
+  ref: string;
+  /** "sha256:<hex>": the manifest digest, or the local image id. */
+  digest: string;
+  /** True when the resolution pulled from the registry. */
+  pulled: boolean;
+  /** How long the resolution took (pull included). */
+  ms: number;
 }
 
 export type InstanceState = 'running' | 'starting' | 'exited';
@@ -54,6 +75,8 @@ export interface RuntimeInstance {
   state: InstanceState;
   exitCode: number | undefined;
   startedAt: Date | undefined;
+  /** The image digest it was started from (label), when it carries one. */
+  imageDigest?: string | undefined;
 }
 
 /** Resource usage sampled from the runtime. */
@@ -71,6 +94,7 @@ export type RuntimeFailure =
   | 'port_in_use'
   | 'engine_down'
   | 'invalid_spec'
+  | 'image_pull'
   | 'other';
 
 /**
@@ -95,6 +119,12 @@ export interface Runtime {
   readonly kind: 'docker' | 'process';
   /** Resolves when the runtime answers; RuntimeError('engine_down') otherwise. */
   ping(): Promise<void>;
+  /**
+   * Resolves an image (tag) to the reference a spec generation's instances
+   * start from, pulling per the policy; only runtimes that run images have it.
+   * Throws ImagePullError naming the reason.
+   */
+  resolveImage?(image: string, policy: PullPolicy): Promise<ResolvedImage>;
   /** Creates and starts an instance; returns its id. */
   create(spec: InstanceSpec): Promise<string>;
   /** Every instance this owner made, running or not. */

@@ -1,5 +1,6 @@
-import type { scaler } from '@autoserve/proto';
+import { scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
+import { isValidImageRef } from '../runtime/image-ref.js';
 import { checkInt, checkLength, checkNumber, checkStringMap } from './fields.js';
 
 /**
@@ -19,6 +20,22 @@ export interface AppSpecJson {
   /** Bytes; 0 = unlimited. */
   memory_limit_bytes: number;
   labels: Record<string, string>;
+  /** Kubernetes' names; absent in rows stored before pull policies (= IfNotPresent). */
+  pull_policy?: PullPolicyName;
+}
+
+export type PullPolicyName = 'IfNotPresent' | 'Always' | 'Never';
+
+const PULL_POLICIES: Record<number, PullPolicyName> = {
+  [scaler.ImagePullPolicy.UNSPECIFIED]: 'IfNotPresent',
+  [scaler.ImagePullPolicy.IF_NOT_PRESENT]: 'IfNotPresent',
+  [scaler.ImagePullPolicy.ALWAYS]: 'Always',
+  [scaler.ImagePullPolicy.NEVER]: 'Never',
+};
+
+/** A stored spec's pull policy (older rows have none: IfNotPresent, the default). */
+export function pullPolicyOf(spec: Partial<AppSpecJson>): PullPolicyName {
+  return spec.pull_policy ?? 'IfNotPresent';
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -52,7 +69,17 @@ export function validateSpec(spec: scaler.AppSpec | undefined, field = 'spec'): 
   if (!spec) throw invalidArgument(field, 'is required');
   const image = checkLength(`${field}.image`, spec.image, 0, 255);
   if (/\s/.test(image)) throw invalidArgument(`${field}.image`, 'must not contain whitespace');
+  if (image !== '' && !isValidImageRef(image)) {
+    throw invalidArgument(
+      `${field}.image`,
+      'must be an image reference: [host[:port]/]name[:tag][@sha256:<64 hex>], name in lowercase',
+    );
+  }
   const command = checkList(`${field}.command`, spec.command, 256, 4096);
+  const pullPolicy = PULL_POLICIES[spec.pullPolicy];
+  if (!pullPolicy) {
+    throw invalidArgument(`${field}.pull_policy`, 'must be IF_NOT_PRESENT, ALWAYS or NEVER');
+  }
   if (image === '' && command.length === 0) {
     throw invalidArgument(`${field}.image`, 'is required unless spec.command is set');
   }
@@ -86,6 +113,7 @@ export function validateSpec(spec: scaler.AppSpec | undefined, field = 'spec'): 
       `${field}.labels`,
       checkStringMap(`${field}.labels`, spec.labels, { maxEntries: 64, keyMax: 63, valueMax: 255 }),
     ),
+    pull_policy: pullPolicy,
   };
 }
 
@@ -99,6 +127,8 @@ export function specToProto(json: Partial<AppSpecJson>): {
   cpuLimit: number;
   memoryLimitBytes: bigint;
   labels: Record<string, string>;
+  /** scaler.ImagePullPolicy (a number, so callers' inferred types need no proto import). */
+  pullPolicy: number;
 } {
   return {
     image: json.image ?? '',
@@ -109,5 +139,10 @@ export function specToProto(json: Partial<AppSpecJson>): {
     cpuLimit: json.cpu_limit ?? 0,
     memoryLimitBytes: BigInt(json.memory_limit_bytes ?? 0),
     labels: json.labels ?? {},
+    pullPolicy: {
+      IfNotPresent: scaler.ImagePullPolicy.IF_NOT_PRESENT,
+      Always: scaler.ImagePullPolicy.ALWAYS,
+      Never: scaler.ImagePullPolicy.NEVER,
+    }[pullPolicyOf(json)],
   };
 }

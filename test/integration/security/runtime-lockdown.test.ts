@@ -124,7 +124,12 @@ describe('containers', () => {
       SCALER_ALLOWED_IMAGES: 'autoserve/busybox:test',
       SCALER_CONTAINER_READ_ONLY: 'true',
     }).runtime;
-    const runtime = createDockerRuntime({ ...config, dockerHost, owner });
+    const runtime = createDockerRuntime({
+      dockerHost,
+      owner,
+      allow: config.allow,
+      hardening: config.hardening,
+    });
     const port = 31_950 + (process.pid % 40);
     const id = await runtime.create({
       appName: 'lockdown',

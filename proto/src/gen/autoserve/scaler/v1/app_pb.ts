@@ -12,7 +12,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file autoserve/scaler/v1/app.proto.
  */
 export const file_autoserve_scaler_v1_app: GenFile = /*@__PURE__*/
-  fileDesc("Ch1hdXRvc2VydmUvc2NhbGVyL3YxL2FwcC5wcm90bxITYXV0b3NlcnZlLnNjYWxlci52MSK9AgoHQXBwU3BlYxINCgVpbWFnZRgBIAEoCRIPCgdjb21tYW5kGAIgAygJEgwKBGFyZ3MYAyADKAkSMgoDZW52GAQgAygLMiUuYXV0b3NlcnZlLnNjYWxlci52MS5BcHBTcGVjLkVudkVudHJ5EgwKBHBvcnQYBSABKAUSEQoJY3B1X2xpbWl0GAYgASgBEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgHIAEoAxI4CgZsYWJlbHMYCCADKAsyKC5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcFNwZWMuTGFiZWxzRW50cnkaKgoIRW52RW50cnkSCwoDa2V5GAEgASgJEg0KBXZhbHVlGAIgASgJOgI4ARotCgtMYWJlbHNFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBIu8CCgNBcHASDAoEbmFtZRgBIAEoCRIqCgRzcGVjGAIgASgLMhwuYXV0b3NlcnZlLnNjYWxlci52MS5BcHBTcGVjEi4KBnN0YXR1cxgDIAEoDjIeLmF1dG9zZXJ2ZS5zY2FsZXIudjEuQXBwU3RhdHVzEioKBG1vZGUYBCABKA4yHC5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcE1vZGUSEAoIcmVwbGljYXMYBSABKAUSGAoQZGVzaXJlZF9yZXBsaWNhcxgGIAEoBRIyCg5sYXN0X3NjYWxlZF9hdBgHIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKY3JlYXRlZF9hdBgIIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgJIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASEgoKZ2VuZXJhdGlvbhgKIAEoAyKhAwoKQXBwU3VtbWFyeRIMCgRuYW1lGAEgASgJEi4KBnN0YXR1cxgCIAEoDjIeLmF1dG9zZXJ2ZS5zY2FsZXIudjEuQXBwU3RhdHVzEioKBG1vZGUYAyABKA4yHC5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcE1vZGUSEAoIcmVwbGljYXMYBCABKAUSGAoQZGVzaXJlZF9yZXBsaWNhcxgFIAEoBRIZChFydW5uaW5nX2luc3RhbmNlcxgGIAEoBRIZChFoZWFsdGh5X2luc3RhbmNlcxgHIAEoBRIXCg9hdmdfY3B1X3BlcmNlbnQYCCABKAESGgoSYXZnX21lbW9yeV9wZXJjZW50GAkgASgBEi4KCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2NhbGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCrsAQoJQXBwU3RhdHVzEhoKFkFQUF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVBUFBfU1RBVFVTX1JFR0lTVEVSRUQQARIXChNBUFBfU1RBVFVTX1NUQVJUSU5HEAISFgoSQVBQX1NUQVRVU19SVU5OSU5HEAMSFwoTQVBQX1NUQVRVU19TVE9QUElORxAEEhYKEkFQUF9TVEFUVVNfU1RPUFBFRBAFEhQKEEFQUF9TVEFUVVNfRVJST1IQBhIXChNBUFBfU1RBVFVTX1VQREFUSU5HEAcSFwoTQVBQX1NUQVRVU19ERUxFVElORxAIKksKB0FwcE1vZGUSGAoUQVBQX01PREVfVU5TUEVDSUZJRUQQABIRCg1BUFBfTU9ERV9BVVRPEAESEwoPQVBQX01PREVfTUFOVUFMEAJiBnByb3RvMw", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1hdXRvc2VydmUvc2NhbGVyL3YxL2FwcC5wcm90bxITYXV0b3NlcnZlLnNjYWxlci52MSL4AgoHQXBwU3BlYxINCgVpbWFnZRgBIAEoCRIPCgdjb21tYW5kGAIgAygJEgwKBGFyZ3MYAyADKAkSMgoDZW52GAQgAygLMiUuYXV0b3NlcnZlLnNjYWxlci52MS5BcHBTcGVjLkVudkVudHJ5EgwKBHBvcnQYBSABKAUSEQoJY3B1X2xpbWl0GAYgASgBEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgHIAEoAxI4CgZsYWJlbHMYCCADKAsyKC5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcFNwZWMuTGFiZWxzRW50cnkSOQoLcHVsbF9wb2xpY3kYCSABKA4yJC5hdXRvc2VydmUuc2NhbGVyLnYxLkltYWdlUHVsbFBvbGljeRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEihQMKA0FwcBIMCgRuYW1lGAEgASgJEioKBHNwZWMYAiABKAsyHC5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcFNwZWMSLgoGc3RhdHVzGAMgASgOMh4uYXV0b3NlcnZlLnNjYWxlci52MS5BcHBTdGF0dXMSKgoEbW9kZRgEIAEoDjIcLmF1dG9zZXJ2ZS5zY2FsZXIudjEuQXBwTW9kZRIQCghyZXBsaWNhcxgFIAEoBRIYChBkZXNpcmVkX3JlcGxpY2FzGAYgASgFEjIKDmxhc3Rfc2NhbGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpnZW5lcmF0aW9uGAogASgDEhQKDGltYWdlX2RpZ2VzdBgLIAEoCSKhAwoKQXBwU3VtbWFyeRIMCgRuYW1lGAEgASgJEi4KBnN0YXR1cxgCIAEoDjIeLmF1dG9zZXJ2ZS5zY2FsZXIudjEuQXBwU3RhdHVzEioKBG1vZGUYAyABKA4yHC5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcE1vZGUSEAoIcmVwbGljYXMYBCABKAUSGAoQZGVzaXJlZF9yZXBsaWNhcxgFIAEoBRIZChFydW5uaW5nX2luc3RhbmNlcxgGIAEoBRIZChFoZWFsdGh5X2luc3RhbmNlcxgHIAEoBRIXCg9hdmdfY3B1X3BlcmNlbnQYCCABKAESGgoSYXZnX21lbW9yeV9wZXJjZW50GAkgASgBEi4KCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2NhbGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCrsAQoJQXBwU3RhdHVzEhoKFkFQUF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVBUFBfU1RBVFVTX1JFR0lTVEVSRUQQARIXChNBUFBfU1RBVFVTX1NUQVJUSU5HEAISFgoSQVBQX1NUQVRVU19SVU5OSU5HEAMSFwoTQVBQX1NUQVRVU19TVE9QUElORxAEEhYKEkFQUF9TVEFUVVNfU1RPUFBFRBAFEhQKEEFQUF9TVEFUVVNfRVJST1IQBhIXChNBUFBfU1RBVFVTX1VQREFUSU5HEAcSFwoTQVBQX1NUQVRVU19ERUxFVElORxAIKksKB0FwcE1vZGUSGAoUQVBQX01PREVfVU5TUEVDSUZJRUQQABIRCg1BUFBfTU9ERV9BVVRPEAESEwoPQVBQX01PREVfTUFOVUFMEAIqlQEKD0ltYWdlUHVsbFBvbGljeRIhCh1JTUFHRV9QVUxMX1BPTElDWV9VTlNQRUNJRklFRBAAEiQKIElNQUdFX1BVTExfUE9MSUNZX0lGX05PVF9QUkVTRU5UEAESHAoYSU1BR0VfUFVMTF9QT0xJQ1lfQUxXQVlTEAISGwoXSU1BR0VfUFVMTF9QT0xJQ1lfTkVWRVIQA2IGcHJvdG8z", [file_google_protobuf_timestamp]);
 
 /**
  * What to run for each replica.
@@ -80,6 +80,13 @@ export type AppSpec = Message<"autoserve.scaler.v1.AppSpec"> & {
    * @generated from field: map<string, string> labels = 8;
    */
   labels: { [key: string]: string };
+
+  /**
+   * When the image is pulled (docker runtime); unspecified = IfNotPresent.
+   *
+   * @generated from field: autoserve.scaler.v1.ImagePullPolicy pull_policy = 9;
+   */
+  pullPolicy: ImagePullPolicy;
 };
 
 /**
@@ -165,6 +172,16 @@ export type App = Message<"autoserve.scaler.v1.App"> & {
    * @generated from field: int64 generation = 10;
    */
   generation: bigint;
+
+  /**
+   * The image digest ("sha256:<64 hex>") the current generation's instances
+   * start from, resolved once when the generation rolled out; empty until
+   * then (and for the process runtime). For an image the engine has but that
+   * never came from a registry, the local image id.
+   *
+   * @generated from field: string image_digest = 11;
+   */
+  imageDigest: string;
 };
 
 /**
@@ -352,4 +369,50 @@ export enum AppMode {
  */
 export const AppModeSchema: GenEnum<AppMode> = /*@__PURE__*/
   enumDesc(file_autoserve_scaler_v1_app, 1);
+
+/**
+ * When the docker runtime pulls an app's image: Kubernetes' imagePullPolicy,
+ * with its names (IfNotPresent, Always, Never). Every instance of a spec
+ * generation starts from the digest resolved once when that generation rolls
+ * out, whatever the policy.
+ *
+ * @generated from enum autoserve.scaler.v1.ImagePullPolicy
+ */
+export enum ImagePullPolicy {
+  /**
+   * Taken as IF_NOT_PRESENT.
+   *
+   * @generated from enum value: IMAGE_PULL_POLICY_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * IfNotPresent (default): use the engine's copy of the image when it has
+   * one; pull it otherwise.
+   *
+   * @generated from enum value: IMAGE_PULL_POLICY_IF_NOT_PRESENT = 1;
+   */
+  IF_NOT_PRESENT = 1,
+
+  /**
+   * Always: ask the registry for the tag's current digest (and pull it) at
+   * every rollout; scale-outs within a generation keep its digest.
+   *
+   * @generated from enum value: IMAGE_PULL_POLICY_ALWAYS = 2;
+   */
+  ALWAYS = 2,
+
+  /**
+   * Never: never pull; the image must already be on the engine.
+   *
+   * @generated from enum value: IMAGE_PULL_POLICY_NEVER = 3;
+   */
+  NEVER = 3,
+}
+
+/**
+ * Describes the enum autoserve.scaler.v1.ImagePullPolicy.
+ */
+export const ImagePullPolicySchema: GenEnum<ImagePullPolicy> = /*@__PURE__*/
+  enumDesc(file_autoserve_scaler_v1_app, 2);
 
