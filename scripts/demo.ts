@@ -52,8 +52,12 @@ const env: NodeJS.ProcessEnv = {
   SUCCESS_RATES_REFRESH_INTERVAL: '2s',
 };
 
-if (env.SCALER_RUNTIME === 'docker' && !env.DOCKER_HOST)
-  env.DOCKER_HOST = await ensureDockerEngine();
+if (env.SCALER_RUNTIME === 'docker') {
+  if (!env.DOCKER_HOST) env.DOCKER_HOST = await ensureDockerEngine();
+  // The operator's allow-list (SECURITY.md) admits the demo's own loopback registry too.
+  const port = process.env.DEMO_REGISTRY_PORT || '55500';
+  env.SCALER_ALLOWED_IMAGES ||= `autoserve/*,127.0.0.1:${port}/autoserve/*`;
+}
 
 console.log(bold('autoserve demo'));
 step('Start Postgres primary + replica, migrations, both services');
