@@ -1,6 +1,11 @@
 import type { scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import { checkInt, checkLength, checkNumber, checkStringMap } from './fields.js';
+import {
+  type MetricsSourceJson,
+  metricsSourceToProto,
+  validateMetricsSource,
+} from './metrics-source.js';
 
 /**
  * An app spec as stored in applications.spec (snake_case keys; `image` at
@@ -19,6 +24,8 @@ export interface AppSpecJson {
   /** Bytes; 0 = unlimited. */
   memory_limit_bytes: number;
   labels: Record<string, string>;
+  /** Absent = no scraping; the scraper reads only this key of the spec. */
+  metrics_source?: MetricsSourceJson;
 }
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -61,6 +68,7 @@ export function validateSpec(spec: scaler.AppSpec | undefined, field = 'spec'): 
   if (cpu !== 0 && cpu < 0.01) {
     throw invalidArgument(`${field}.cpu_limit`, 'must be 0 (unlimited) or 0.01..64');
   }
+  const metricsSource = validateMetricsSource(spec.metricsSource, `${field}.metrics_source`);
   return {
     image,
     command,
@@ -74,6 +82,8 @@ export function validateSpec(spec: scaler.AppSpec | undefined, field = 'spec'): 
       keyMax: 63,
       valueMax: 255,
     }),
+    // Absent rather than null, so specs without a source compare equal to older rows.
+    ...(metricsSource ? { metrics_source: metricsSource } : {}),
   };
 }
 
@@ -87,6 +97,7 @@ export function specToProto(json: Partial<AppSpecJson>): {
   cpuLimit: number;
   memoryLimitBytes: bigint;
   labels: Record<string, string>;
+  metricsSource?: ReturnType<typeof metricsSourceToProto>;
 } {
   return {
     image: json.image ?? '',
@@ -97,5 +108,6 @@ export function specToProto(json: Partial<AppSpecJson>): {
     cpuLimit: json.cpu_limit ?? 0,
     memoryLimitBytes: BigInt(json.memory_limit_bytes ?? 0),
     labels: json.labels ?? {},
+    ...(json.metrics_source ? { metricsSource: metricsSourceToProto(json.metrics_source) } : {}),
   };
 }
