@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { MetricsSourceJson } from '../validation/metrics-source.js';
 import { mapScrape, newInstanceState } from './map-series.js';
 import { matchesLabels } from './match.js';
-import { parseExposition } from './parse.js';
+import { parseExposition, seriesNamesOf } from './parse.js';
 
 /** An exposition as prom-client writes it: TYPE lines, labelled histogram, no final newline. */
 function exposition(n: {
@@ -74,6 +74,23 @@ describe('parseExposition (parse-prometheus-text-format, comments dropped)', () 
     expect(buckets[0]).toEqual({ labels: { le: '0.01', route: '/work' }, value: 4 });
     expect(e.get('http_open_connections')!.map((s) => s.value)).toEqual([6, 1]);
     expect(e.get('http_requests_total')).toHaveLength(3);
+  });
+
+  it('with a name set, parses only those series (a histogram by its _bucket lines)', () => {
+    const text = exposition({ get: 1, post: 2, err: 3, fast: 4, slow: 5, conns: 6 });
+    const e = parseExposition(text, seriesNamesOf(source.series));
+    expect([...e.keys()].sort()).toEqual([
+      'http_open_connections',
+      'http_request_duration_seconds_bucket',
+      'http_requests_total',
+    ]);
+    expect(e.get('http_request_duration_seconds_bucket')).toEqual(
+      parseExposition(text).get('http_request_duration_seconds_bucket'),
+    );
+    // A longer name sharing the prefix is another series.
+    expect(
+      parseExposition('http_requests_total_x 1\n', new Set(['http_requests_total'])).size,
+    ).toBe(0);
   });
 
   it('leaves out values that are not numbers; throws on a malformed line', () => {

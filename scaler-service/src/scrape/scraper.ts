@@ -11,7 +11,7 @@ import { metricTypeCodec } from '../validation/enums.js';
 import type { ScrapeConfig } from './config.js';
 import { type FetchResult, type FetchTarget, fetchExposition } from './fetch.js';
 import { type InstanceSeriesState, mapScrape, newInstanceState } from './map-series.js';
-import { parseExposition } from './parse.js';
+import { parseExposition, seriesNamesOf } from './parse.js';
 
 /** Counters of the scraper's work, for logs, tests and the bench. */
 export interface ScrapeStats {
@@ -36,6 +36,8 @@ interface Entry {
   nextAt: number;
   inFlight: Promise<void> | undefined;
   state: InstanceSeriesState;
+  /** Series the source reads: other lines are skipped before parsing. */
+  names: Set<string>;
   failing: boolean;
 }
 
@@ -94,7 +96,7 @@ export function startScraper(deps: {
       if (!r.ok) return fail(t, e, r.error);
       let mapped: ReturnType<typeof mapScrape>;
       try {
-        mapped = mapScrape(parseExposition(r.body), t.source, e.state, at);
+        mapped = mapScrape(parseExposition(r.body, e.names), t.source, e.state, at);
       } catch (err) {
         return fail(t, e, `unparsable exposition: ${(err as Error).message.slice(0, 200)}`);
       }
@@ -171,7 +173,13 @@ export function startScraper(deps: {
     for (const t of targets) {
       let e = entries.get(t.id);
       if (!e || e.state.sourceKey !== JSON.stringify(t.source)) {
-        e = { nextAt: t0, inFlight: undefined, state: newInstanceState(t.source), failing: false };
+        e = {
+          nextAt: t0,
+          inFlight: undefined,
+          state: newInstanceState(t.source),
+          names: seriesNamesOf(t.source.series),
+          failing: false,
+        };
         entries.set(t.id, e);
       }
       if (e.inFlight || t0 < e.nextAt) continue;
