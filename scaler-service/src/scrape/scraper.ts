@@ -1,4 +1,5 @@
 import { scaler } from '@autoserve/proto';
+import { recordScrape } from '@autoserve/runtime';
 import { create } from '@bufbuild/protobuf';
 import { Code, ConnectError } from '@connectrpc/connect';
 import type { Logger } from 'pino';
@@ -75,8 +76,9 @@ export function startScraper(deps: {
   let timer: NodeJS.Timeout | undefined;
   let ticking: Promise<void> = Promise.resolve();
 
-  const fail = (t: ScrapeTarget, e: Entry, error: string) => {
+  const fail = (t: ScrapeTarget, e: Entry, error: string, started: number) => {
     stats.failures++;
+    recordScrape(false, (now() - started) / 1000);
     if (!e.failing) log.warn({ app: t.app_name, instance_id: t.id, error }, 'scrape failed');
     e.failing = true;
   };
@@ -93,14 +95,15 @@ export function startScraper(deps: {
         maxBytes: deps.config.maxBodyBytes,
       });
       stats.scrapes++;
-      if (!r.ok) return fail(t, e, r.error);
+      if (!r.ok) return fail(t, e, r.error, at);
       let mapped: ReturnType<typeof mapScrape>;
       try {
         mapped = mapScrape(parseExposition(r.body, e.names), t.source, e.state, at);
       } catch (err) {
-        return fail(t, e, `unparsable exposition: ${(err as Error).message.slice(0, 200)}`);
+        return fail(t, e, `unparsable exposition: ${(err as Error).message.slice(0, 200)}`, at);
       }
       if (mapped.errors.length > 0) log.warn({ app: t.app_name, errors: mapped.errors }, 'scrape');
+      recordScrape(true, (now() - at) / 1000);
       if (e.failing) log.info({ app: t.app_name, instance_id: t.id }, 'scrape recovered');
       e.failing = false;
       const time = { seconds: BigInt(Math.floor(at / 1000)), nanos: (at % 1000) * 1_000_000 };
