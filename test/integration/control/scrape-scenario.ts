@@ -74,6 +74,7 @@ export async function runScrapeScaleScenario({
   // machine shared with other work the offered rate varies, the semantics do not.
   const spikeAt = Date.now();
   const load = { requests: 0, errors: 0 };
+  let scaledOut = false;
   for (let round = 0; round < 10; round++) {
     const r = await startLoad({
       endpoints: () => endpoints,
@@ -88,7 +89,9 @@ export async function runScrapeScaleScenario({
       `SELECT 1 FROM instances WHERE app_name = $1 AND ready_at > $2`,
       [app, new Date(spikeAt)],
     );
-    if (round >= 1 && ready.rowCount! > 0) break;
+    // One more round once it is ready, so the new instance serves and is scraped too.
+    if (scaledOut) break;
+    scaledOut = round >= 1 && ready.rowCount! > 0;
   }
   expect(load.requests).toBeGreaterThan(30);
   const out = await pool.query<{ details: { winning_metric: string; from: number; to: number } }>(
