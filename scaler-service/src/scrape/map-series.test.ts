@@ -153,6 +153,20 @@ describe('mapScrape (fake clock)', () => {
     expect(v.find((x) => x.metricType === 'rps')!.value).toBe(0);
   });
 
+  it('a value that overflows when scaled is reported, not stored', () => {
+    const st = newInstanceState(source);
+    const big = { ...source, series: [{ ...source.series[2]!, scale: 1e9 }] };
+    const r = mapScrape(
+      parseExposition('http_open_connections 1e308\n'),
+      big,
+      newInstanceState(big),
+      0,
+    );
+    expect(r.values).toEqual([]);
+    expect(r.errors).toEqual(['http_open_connections: value out of range']);
+    expect(st.mappings).toHaveLength(3);
+  });
+
   it('a series that disappears is forgotten; a source change starts afresh', () => {
     const st = newInstanceState(source);
     mapScrape(parseExposition('http_requests_total{code="200"} 5\n'), source, st, 0);

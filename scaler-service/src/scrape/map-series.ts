@@ -137,9 +137,10 @@ export function mapScrape(
       const q = histogramQuantile(QUANTILES[m.metric_type] ?? 0.95, list);
       if (Number.isFinite(q)) value = q;
     }
-    if (value !== undefined && Number.isFinite(value)) {
-      values.push({ metricType: m.metric_type, value: Math.max(0, value * m.scale) });
-    }
+    // Scaling can overflow a huge exposed value: only finite values leave here.
+    const scaled = value === undefined ? Number.NaN : Math.max(0, value * m.scale);
+    if (Number.isFinite(scaled)) values.push({ metricType: m.metric_type, value: scaled });
+    else if (value !== undefined) errors.push(`${m.series}: value out of range`);
   });
   return { values, errors };
 }

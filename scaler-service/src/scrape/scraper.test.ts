@@ -36,12 +36,15 @@ function harness(opts: { targets: ScrapeTarget[]; concurrency?: number; leader?:
   let release: (() => void)[] = [];
   let hold = false;
   let missingApp: string | undefined;
+  let badApp: string | undefined;
   const s: Scraper = startScraper({
     db: { query: async () => ({ rows: opts.targets }) } as never,
     ingest: {
       async ingest(batch) {
         if (missingApp && batch.some((x) => x.appName === missingApp))
           throw new ConnectError(`app "${missingApp}"`, Code.NotFound);
+        if (badApp && batch.some((x) => x.appName === badApp))
+          throw new ConnectError('samples[0].value: must be 0..100', Code.InvalidArgument);
         stored.push([...batch]);
         return batch.length;
       },
@@ -81,6 +84,9 @@ function harness(opts: { targets: ScrapeTarget[]; concurrency?: number; leader?:
     },
     missing: (app: string) => {
       missingApp = app;
+    },
+    bad: (app: string) => {
+      badApp = app;
     },
   };
 }
@@ -148,5 +154,15 @@ describe('scraper (fake clock, fake fetch)', () => {
     await h.s.idle();
     expect(h.stored.flat().map((x) => x.appName)).toEqual(['kept']);
     expect(h.s.stats().dropped).toBe(1);
+  });
+
+  it('samples one app makes invalid (a bad value) do not cost other apps theirs', async () => {
+    const h = harness({ targets: [target(1, 'kept'), target(2, 'bad')] });
+    current = h.s;
+    h.bad('bad');
+    await h.s.idle();
+    await h.s.tick();
+    await h.s.idle();
+    expect(h.stored.flat().map((x) => x.appName)).toEqual(['kept']);
   });
 });

@@ -131,14 +131,16 @@ export function startScraper(deps: {
     stats.samples += batch.length;
   };
 
-  /** One COPY for everything pending; if an app vanished meanwhile, per app, dropping its samples. */
+  /** One COPY for everything pending; if the batch is refused, one per app, dropping the refused. */
   const flush = async () => {
     while (pending.length > 0) {
       const batch = pending.splice(0, MAX_BATCH);
       try {
         await store(batch);
       } catch (err) {
-        if (!(err instanceof ConnectError) || err.code !== Code.NotFound) {
+        // One app's bad value (e.g. a gauge above 100 mapped to a percent type) or a
+        // deleted app must not cost the other apps their samples: retry per app.
+        if (!(err instanceof ConnectError) || err.code === Code.Internal) {
           stats.dropped += batch.length;
           log.warn({ err, samples: batch.length }, 'storing scraped samples failed');
           continue;
