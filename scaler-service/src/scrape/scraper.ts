@@ -40,7 +40,12 @@ interface Entry {
   /** Series the source reads: other lines are skipped before parsing. */
   names: Set<string>;
   failing: boolean;
+  /** Mapping problems last logged, so a lasting one is logged once. */
+  problems: string;
 }
+
+/** Most samples waiting for a flush (memory bound while the database is slow). */
+const MAX_PENDING = 5 * MAX_BATCH;
 
 /** Time between target-list queries (instances come and go at the control loop's pace). */
 const LIST_EVERY_MS = 1000;
@@ -102,12 +107,18 @@ export function startScraper(deps: {
       } catch (err) {
         return fail(t, e, `unparsable exposition: ${(err as Error).message.slice(0, 200)}`, at);
       }
-      if (mapped.errors.length > 0) log.warn({ app: t.app_name, errors: mapped.errors }, 'scrape');
+      const problems = mapped.errors.join('; ');
+      if (problems !== e.problems && problems !== '') {
+        log.warn({ app: t.app_name, instance_id: t.id, errors: mapped.errors }, 'scrape mapping');
+      }
+      e.problems = problems;
       recordScrape(true, (now() - at) / 1000);
       if (e.failing) log.info({ app: t.app_name, instance_id: t.id }, 'scrape recovered');
       e.failing = false;
       const time = { seconds: BigInt(Math.floor(at / 1000)), nanos: (at % 1000) * 1_000_000 };
       for (const v of mapped.values) {
+        // The database cannot keep up (or is down): the oldest samples go first.
+        if (pending.length >= MAX_PENDING) stats.dropped += pending.splice(0, MAX_BATCH).length;
         pending.push(
           create(scaler.MetricSampleSchema, {
             appName: t.app_name,
@@ -184,6 +195,7 @@ export function startScraper(deps: {
           state: newInstanceState(t.source),
           names: seriesNamesOf(t.source.series),
           failing: false,
+          problems: '',
         };
         entries.set(t.id, e);
       }
