@@ -1,6 +1,7 @@
 /**
  * `npm run demo`: a scripted tour of autoserve on its own database and free
- * ports. Registers an app, drives a bounded load on loopback, shows the
+ * ports. Registers an app with a metrics source (its own /metrics, scraped by
+ * the Scaler), drives a bounded load on loopback, shows the
  * scaling decisions with their reasons as they stream in, records
  * remediations with embeddings, then asks the Context service for similar
  * incidents, success rates and the app's history. Stops everything at the end.
@@ -13,6 +14,7 @@
  */
 import { type common, createContextClient, createScalerClient, scaler } from '@autoserve/proto';
 import { driveLoad } from './demo/load.js';
+import { DEMO_METRICS_SOURCE } from './demo/metrics-source.js';
 import { type DemoRegistry, ensureDockerEngine, publishDemoImage } from './demo/registry.js';
 import { seedHistory } from './demo/seed.js';
 import {
@@ -106,10 +108,16 @@ try {
     requestId: 'demo-register',
     name: APP,
     spec: registry
-      ? { image: registry.image, pullPolicy: scaler.ImagePullPolicy.IF_NOT_PRESENT }
+      ? {
+          image: registry.image,
+          pullPolicy: scaler.ImagePullPolicy.IF_NOT_PRESENT,
+          // Scaled on its own /metrics, scraped by the Scaler: no ingest client.
+          metricsSource: DEMO_METRICS_SOURCE,
+        }
       : {
           image: 'autoserve/node-http:test',
           command: [process.execPath, `${REPO}/scripts/test-app/server.js`],
+          metricsSource: DEMO_METRICS_SOURCE,
         },
     mode: scaler.AppMode.AUTO,
     initialReplicas: 1,
@@ -163,7 +171,7 @@ try {
   const seconds = num('DEMO_LOAD_SECONDS', 20);
   const rps = num('DEMO_RPS', 120);
   step(
-    `Drive ${rps} requests/s on loopback for ${seconds} s, reporting RPS and p95 to IngestMetrics`,
+    `Drive ${rps} requests/s on loopback for ${seconds} s; the Scaler scrapes the app's /metrics`,
   );
   const answered = await driveLoad(scalerClient, {
     app: APP,

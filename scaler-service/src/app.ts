@@ -18,6 +18,7 @@ import { createMetricsIngest } from './ingest/ingest.js';
 import { scheduleSuccessRatesRefresh } from './remediation/success-rates.js';
 import { scheduleRetention } from './retention/retention.js';
 import { selectRuntime } from './runtime/select.js';
+import { startScraper } from './scrape/scraper.js';
 
 export type { ScalerConfig } from './config.js';
 export { loadConfig } from './config.js';
@@ -78,6 +79,11 @@ export async function startScalerService(
         log,
       })
     : undefined;
+  // Apps' own /metrics, scraped by the same leader that runs the control loop.
+  const scraper =
+    control && config.scrape.enabled
+      ? startScraper({ db, ingest, log, config: config.scrape, isLeader: () => control.isLeader() })
+      : undefined;
   return serve({
     config: config.server,
     log,
@@ -93,6 +99,7 @@ export async function startScalerService(
       await db.query('SELECT 1');
     },
     onStop: async () => {
+      await scraper?.stop();
       await control?.stop();
       stopPartitions();
       stopRetention();

@@ -10,6 +10,7 @@ import {
   type ServerConfig,
 } from '@autoserve/runtime';
 import { type ControlConfig, loadControlConfig } from './control/config.js';
+import { loadScrapeConfig, type ScrapeConfig } from './scrape/config.js';
 
 /** Scaler service settings; a pure function of the environment. */
 export interface ScalerConfig {
@@ -31,6 +32,8 @@ export interface ScalerConfig {
   retention: RetentionConfig;
   /** Control loop: runtime, reconciler, health checks, autoscaler, leader election. */
   control: ControlConfig;
+  /** Scraping of apps' own /metrics (runs with the control loop, on the leader). */
+  scrape: ScrapeConfig;
   /** How often workflow_success_rates is refreshed; 0 disables. */
   successRatesRefreshMs: number;
 }
@@ -88,5 +91,6 @@ export function loadConfig(env: Env): ScalerConfig {
       DAY_MS,
     ),
     control: loadControlConfig(env),
+    scrape: loadScrapeConfig(env),
   };
 }

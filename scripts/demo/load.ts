@@ -1,9 +1,9 @@
 /**
- * A bounded HTTP load on the app's instances (loopback only) that reports
- * what it measured to the Scaler the way a sidecar would: per-instance
- * requests per second and p95 latency, through IngestMetrics every second.
+ * A bounded HTTP load on the app's instances (loopback only). It only sends
+ * requests and prints what it saw: the Scaler learns the load from the app's
+ * own /metrics (the app's metrics source), not from this driver.
  */
-import { common, type ServiceClient, scaler } from '@autoserve/proto';
+import { type ServiceClient, scaler } from '@autoserve/proto';
 
 type Scaler = ServiceClient<typeof scaler.ScalerService>;
 
@@ -68,24 +68,6 @@ export async function driveLoad(client: Scaler, options: LoadOptions): Promise<n
         if (i % 10 === 9) await new Promise((r) => setTimeout(r, 1000 / (options.rps / 10)));
       }
       await Promise.all(calls);
-      const samples = live.map((t) => {
-        const latencies = perInstance.get(t.id) ?? [];
-        return [
-          {
-            appName: options.app,
-            instanceId: t.id,
-            metricType: common.MetricType.RPS,
-            value: latencies.length,
-          },
-          {
-            appName: options.app,
-            instanceId: t.id,
-            metricType: common.MetricType.LATENCY_P95,
-            value: p95(latencies),
-          },
-        ];
-      });
-      await client.ingestMetrics({ samples: samples.flat() });
       const all = [...perInstance.values()].flat();
       options.onSecond?.({ second, instances: live.length, rps: all.length, p95Ms: p95(all) });
     }

@@ -51,6 +51,26 @@ const decisions = new Counter({
   registers,
 });
 
+const scrapes = new Counter({
+  name: 'autoserve_scrapes_total',
+  help: "Scrapes of apps' /metrics by result (ok, failed: timeout, HTTP status, body cap, unparsable).",
+  labelNames: ['result'] as const,
+  registers,
+});
+
+const scrapeDuration = new Histogram({
+  name: 'autoserve_scrape_duration_seconds',
+  help: "Duration of one scrape of an app instance's /metrics (fetch, parse, map).",
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers,
+});
+
+/** Counts one scrape of an app instance's /metrics and how long it took. */
+export function recordScrape(ok: boolean, seconds: number): void {
+  scrapes.inc({ result: ok ? 'ok' : 'failed' });
+  if (Number.isFinite(seconds)) scrapeDuration.observe(Math.max(0, seconds));
+}
+
 /** Records the replica's replay lag (seconds) whenever it is measured. */
 export function recordReplicaLag(seconds: number): void {
   if (Number.isFinite(seconds)) replicaLag.set(Math.max(0, seconds));

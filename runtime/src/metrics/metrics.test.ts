@@ -8,6 +8,7 @@ import {
   recordIngest,
   recordReplicaLag,
   recordScalingDecision,
+  recordScrape,
   timeControlLoop,
 } from './index.js';
 import { rpcMetricsObserver } from './registry.js';
@@ -51,12 +52,17 @@ describe('metrics', () => {
     recordCacheLookup('similar', true);
     recordCacheLookup('similar', false);
     recordIngest(500, 'unary');
+    recordScrape(true, 0.003);
+    recordScrape(false, 2);
     timeControlLoop('reconcile')();
     recordScalingDecision('scale_up', 'rps');
     const text = await scrape();
     expect(text).toContain('autoserve_replica_lag_seconds 1.5');
     expect(text).toContain('autoserve_cache_requests_total{cache="similar",result="hit"} 1');
     expect(text).toContain('autoserve_ingest_samples_total{transport="unary"} 500');
+    expect(text).toContain('autoserve_scrapes_total{result="ok"} 1');
+    expect(text).toContain('autoserve_scrapes_total{result="failed"} 1');
+    expect(text).toContain('autoserve_scrape_duration_seconds_count 2');
     expect(text).toContain('autoserve_control_loop_duration_seconds_count{phase="reconcile"} 1');
     expect(text).toContain('autoserve_scaling_decisions_total{action="scale_up",reason="rps"} 1');
     expect(text).toContain('process_cpu_seconds_total');

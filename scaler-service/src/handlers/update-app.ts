@@ -56,17 +56,21 @@ export function createUpdateApp({ db, config }: Pick<WriteSideDeps, 'db' | 'conf
                 Code.Aborted,
               );
             }
-            const status = STATUS_AFTER_UPDATE[app.status];
-            if (!status) {
+            const next = STATUS_AFTER_UPDATE[app.status];
+            if (!next) {
               throw failedPrecondition(`app "${name}" is ${app.status}; it cannot be updated now`);
             }
-            const changed = Object.keys(spec).filter(
+            // Keys of both sides: a removed metrics_source is a change too.
+            const changed = [...new Set([...Object.keys(spec), ...Object.keys(app.spec)])].filter(
               (k) =>
                 JSON.stringify(spec[k as keyof typeof spec]) !==
                 JSON.stringify(app.spec[k as keyof typeof spec]),
             );
             // The same spec again changes nothing: no new generation, no rollout.
             if (changed.length === 0) return { app: appToProto(app) };
+            // Only the metrics source: the scraper picks it up; no generation, no rollout
+            // (migration 080's trigger leaves the generation alone).
+            const status = changed.every((k) => k === 'metrics_source') ? app.status : next;
             const updated = await updateApp(tx, name, { spec, status });
             await insertEvent(tx, {
               type: 'config',

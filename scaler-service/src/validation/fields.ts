@@ -112,3 +112,31 @@ export function timestampOf(d: Date) {
   const seconds = Math.floor(ms / 1000);
   return { seconds: BigInt(seconds), nanos: Math.round((ms - seconds * 1000) * 1e6) };
 }
+
+/** A Duration as milliseconds within [minMs, maxMs] (whole ms); `fallback` when unset. */
+export function durationMs(
+  field: string,
+  d: Duration | undefined,
+  fallback: number,
+  minMs: number,
+  maxMs: number,
+): number {
+  if (!d) return fallback;
+  if (d.nanos < 0 || d.nanos > 999_999_999 || d.nanos % 1_000_000 !== 0) {
+    throw invalidArgument(field, 'must be whole milliseconds');
+  }
+  const ms = Number(d.seconds) * 1000 + d.nanos / 1_000_000;
+  if (!Number.isSafeInteger(ms) || ms < minMs || ms > maxMs) {
+    throw invalidArgument(field, `must be ${minMs}ms..${maxMs}ms`);
+  }
+  return ms;
+}
+
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/** Rejects text Postgres or the wire cannot carry: NUL and lone UTF-16 surrogates. */
+export function checkText(field: string, value: string): string {
+  if (value.includes('\0')) throw invalidArgument(field, 'must not contain NUL');
+  if (LONE_SURROGATE.test(value)) throw invalidArgument(field, 'must be well-formed Unicode');
+  return value;
+}

@@ -2,6 +2,11 @@ import { scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
 import { isValidImageRef } from '../runtime/image-ref.js';
 import { checkInt, checkLength, checkNumber, checkStringMap } from './fields.js';
+import {
+  type MetricsSourceJson,
+  metricsSourceToProto,
+  validateMetricsSource,
+} from './metrics-source.js';
 
 /**
  * An app spec as stored in applications.spec (snake_case keys; `image` at
@@ -22,6 +27,8 @@ export interface AppSpecJson {
   labels: Record<string, string>;
   /** Kubernetes' names; absent in rows stored before pull policies (= IfNotPresent). */
   pull_policy?: PullPolicyName;
+  /** Absent = no scraping; the scraper reads only this key of the spec. */
+  metrics_source?: MetricsSourceJson;
 }
 
 export type PullPolicyName = 'IfNotPresent' | 'Always' | 'Never';
@@ -101,6 +108,7 @@ export function validateSpec(spec: scaler.AppSpec | undefined, field = 'spec'): 
   if (cpu !== 0 && cpu < 0.01) {
     throw invalidArgument(`${field}.cpu_limit`, 'must be 0 (unlimited) or 0.01..64');
   }
+  const metricsSource = validateMetricsSource(spec.metricsSource, `${field}.metrics_source`);
   return {
     image,
     command,
@@ -114,6 +122,8 @@ export function validateSpec(spec: scaler.AppSpec | undefined, field = 'spec'): 
       checkStringMap(`${field}.labels`, spec.labels, { maxEntries: 64, keyMax: 63, valueMax: 255 }),
     ),
     pull_policy: pullPolicy,
+    // Absent rather than null, so specs without a source compare equal to older rows.
+    ...(metricsSource ? { metrics_source: metricsSource } : {}),
   };
 }
 
@@ -129,6 +139,7 @@ export function specToProto(json: Partial<AppSpecJson>): {
   labels: Record<string, string>;
   /** scaler.ImagePullPolicy (a number, so callers' inferred types need no proto import). */
   pullPolicy: number;
+  metricsSource?: ReturnType<typeof metricsSourceToProto>;
 } {
   return {
     image: json.image ?? '',
@@ -144,5 +155,6 @@ export function specToProto(json: Partial<AppSpecJson>): {
       Always: scaler.ImagePullPolicy.ALWAYS,
       Never: scaler.ImagePullPolicy.NEVER,
     }[pullPolicyOf(json)],
+    ...(json.metrics_source ? { metricsSource: metricsSourceToProto(json.metrics_source) } : {}),
   };
 }

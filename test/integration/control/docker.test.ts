@@ -10,6 +10,7 @@ import { REPO } from '../../support/cluster.js';
 import { createTestDatabase, dropTestDatabase, type TestDb } from '../../support/database.js';
 import { eventually, TOKENS } from '../../support/services.js';
 import { runAutoscaleScenario } from './autoscale-scenario.js';
+import { runScrapeScaleScenario } from './scrape-scenario.js';
 import {
   controlEnv,
   dockerClient,
@@ -374,6 +375,18 @@ describe('live autoscaling', () => {
       async () => (await pool.query('SELECT 1 FROM applications')).rowCount === 0,
       20_000,
       'web deleted',
+    );
+  });
+});
+
+describe('live autoscaling on scraped metrics', () => {
+  it("scales out and in on the app's own /metrics, with no ingest client", async () => {
+    await runScrapeScaleScenario({ pool, client: scalerClient(svc.port) });
+    await pool.query(`UPDATE applications SET status = 'deleting' WHERE name = 'scraped-web'`);
+    await eventually(
+      async () => (await pool.query('SELECT 1 FROM applications')).rowCount === 0,
+      20_000,
+      'scraped-web deleted',
     );
   });
 });

@@ -4,15 +4,17 @@
 
 import type { GenEnum, GenFile, GenMessage } from "@bufbuild/protobuf/codegenv2";
 import { enumDesc, fileDesc, messageDesc } from "@bufbuild/protobuf/codegenv2";
-import type { Timestamp } from "@bufbuild/protobuf/wkt";
-import { file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
+import type { MetricType } from "../../common/v1/metric_pb.js";
+import { file_autoserve_common_v1_metric } from "../../common/v1/metric_pb.js";
+import type { Duration, Timestamp } from "@bufbuild/protobuf/wkt";
+import { file_google_protobuf_duration, file_google_protobuf_timestamp } from "@bufbuild/protobuf/wkt";
 import type { Message } from "@bufbuild/protobuf";
 
 /**
  * Describes the file autoserve/scaler/v1/app.proto.
  */
 export const file_autoserve_scaler_v1_app: GenFile = /*@__PURE__*/
-  fileDesc("Ch1hdXRvc2VydmUvc2NhbGVyL3YxL2FwcC5wcm90bxITYXV0b3NlcnZlLnNjYWxlci52MSL4AgoHQXBwU3BlYxINCgVpbWFnZRgBIAEoCRIPCgdjb21tYW5kGAIgAygJEgwKBGFyZ3MYAyADKAkSMgoDZW52GAQgAygLMiUuYXV0b3NlcnZlLnNjYWxlci52MS5BcHBTcGVjLkVudkVudHJ5EgwKBHBvcnQYBSABKAUSEQoJY3B1X2xpbWl0GAYgASgBEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgHIAEoAxI4CgZsYWJlbHMYCCADKAsyKC5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcFNwZWMuTGFiZWxzRW50cnkSOQoLcHVsbF9wb2xpY3kYCSABKA4yJC5hdXRvc2VydmUuc2NhbGVyLnYxLkltYWdlUHVsbFBvbGljeRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEihQMKA0FwcBIMCgRuYW1lGAEgASgJEioKBHNwZWMYAiABKAsyHC5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcFNwZWMSLgoGc3RhdHVzGAMgASgOMh4uYXV0b3NlcnZlLnNjYWxlci52MS5BcHBTdGF0dXMSKgoEbW9kZRgEIAEoDjIcLmF1dG9zZXJ2ZS5zY2FsZXIudjEuQXBwTW9kZRIQCghyZXBsaWNhcxgFIAEoBRIYChBkZXNpcmVkX3JlcGxpY2FzGAYgASgFEjIKDmxhc3Rfc2NhbGVkX2F0GAcgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgpjcmVhdGVkX2F0GAggASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBIuCgp1cGRhdGVkX2F0GAkgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcBISCgpnZW5lcmF0aW9uGAogASgDEhQKDGltYWdlX2RpZ2VzdBgLIAEoCSKhAwoKQXBwU3VtbWFyeRIMCgRuYW1lGAEgASgJEi4KBnN0YXR1cxgCIAEoDjIeLmF1dG9zZXJ2ZS5zY2FsZXIudjEuQXBwU3RhdHVzEioKBG1vZGUYAyABKA4yHC5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcE1vZGUSEAoIcmVwbGljYXMYBCABKAUSGAoQZGVzaXJlZF9yZXBsaWNhcxgFIAEoBRIZChFydW5uaW5nX2luc3RhbmNlcxgGIAEoBRIZChFoZWFsdGh5X2luc3RhbmNlcxgHIAEoBRIXCg9hdmdfY3B1X3BlcmNlbnQYCCABKAESGgoSYXZnX21lbW9yeV9wZXJjZW50GAkgASgBEi4KCmNyZWF0ZWRfYXQYCiABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCyABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEjIKDmxhc3Rfc2NhbGVkX2F0GAwgASgLMhouZ29vZ2xlLnByb3RvYnVmLlRpbWVzdGFtcCrsAQoJQXBwU3RhdHVzEhoKFkFQUF9TVEFUVVNfVU5TUEVDSUZJRUQQABIZChVBUFBfU1RBVFVTX1JFR0lTVEVSRUQQARIXChNBUFBfU1RBVFVTX1NUQVJUSU5HEAISFgoSQVBQX1NUQVRVU19SVU5OSU5HEAMSFwoTQVBQX1NUQVRVU19TVE9QUElORxAEEhYKEkFQUF9TVEFUVVNfU1RPUFBFRBAFEhQKEEFQUF9TVEFUVVNfRVJST1IQBhIXChNBUFBfU1RBVFVTX1VQREFUSU5HEAcSFwoTQVBQX1NUQVRVU19ERUxFVElORxAIKksKB0FwcE1vZGUSGAoUQVBQX01PREVfVU5TUEVDSUZJRUQQABIRCg1BUFBfTU9ERV9BVVRPEAESEwoPQVBQX01PREVfTUFOVUFMEAIqlQEKD0ltYWdlUHVsbFBvbGljeRIhCh1JTUFHRV9QVUxMX1BPTElDWV9VTlNQRUNJRklFRBAAEiQKIElNQUdFX1BVTExfUE9MSUNZX0lGX05PVF9QUkVTRU5UEAESHAoYSU1BR0VfUFVMTF9QT0xJQ1lfQUxXQVlTEAISGwoXSU1BR0VfUFVMTF9QT0xJQ1lfTkVWRVIQA2IGcHJvdG8z", [file_google_protobuf_timestamp]);
+  fileDesc("Ch1hdXRvc2VydmUvc2NhbGVyL3YxL2FwcC5wcm90bxITYXV0b3NlcnZlLnNjYWxlci52MSK0AwoHQXBwU3BlYxINCgVpbWFnZRgBIAEoCRIPCgdjb21tYW5kGAIgAygJEgwKBGFyZ3MYAyADKAkSMgoDZW52GAQgAygLMiUuYXV0b3NlcnZlLnNjYWxlci52MS5BcHBTcGVjLkVudkVudHJ5EgwKBHBvcnQYBSABKAUSEQoJY3B1X2xpbWl0GAYgASgBEhoKEm1lbW9yeV9saW1pdF9ieXRlcxgHIAEoAxI4CgZsYWJlbHMYCCADKAsyKC5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcFNwZWMuTGFiZWxzRW50cnkSOQoLcHVsbF9wb2xpY3kYCSABKA4yJC5hdXRvc2VydmUuc2NhbGVyLnYxLkltYWdlUHVsbFBvbGljeRI6Cg5tZXRyaWNzX3NvdXJjZRgKIAEoCzIiLmF1dG9zZXJ2ZS5zY2FsZXIudjEuTWV0cmljc1NvdXJjZRoqCghFbnZFbnRyeRILCgNrZXkYASABKAkSDQoFdmFsdWUYAiABKAk6AjgBGi0KC0xhYmVsc0VudHJ5EgsKA2tleRgBIAEoCRINCgV2YWx1ZRgCIAEoCToCOAEiWgoMTGFiZWxNYXRjaGVyEgwKBG5hbWUYASABKAkSDQoFdmFsdWUYAiABKAkSLQoCb3AYAyABKA4yIS5hdXRvc2VydmUuc2NhbGVyLnYxLkxhYmVsTWF0Y2hPcCLXAQoNU2VyaWVzTWFwcGluZxI0CgttZXRyaWNfdHlwZRgBIAEoDjIfLmF1dG9zZXJ2ZS5jb21tb24udjEuTWV0cmljVHlwZRIOCgZzZXJpZXMYAiABKAkSLQoEa2luZBgDIAEoDjIfLmF1dG9zZXJ2ZS5zY2FsZXIudjEuU2VyaWVzS2luZBIzCghtYXRjaGVycxgEIAMoCzIhLmF1dG9zZXJ2ZS5zY2FsZXIudjEuTGFiZWxNYXRjaGVyEhIKBXNjYWxlGAUgASgBSACIAQFCCAoGX3NjYWxlIugBCg1NZXRyaWNzU291cmNlEgwKBHBhdGgYASABKAkSDAoEcG9ydBgCIAEoBRIrCghpbnRlcnZhbBgDIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbhIqCgd0aW1lb3V0GAQgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEi4KC3JhdGVfd2luZG93GAUgASgLMhkuZ29vZ2xlLnByb3RvYnVmLkR1cmF0aW9uEjIKBnNlcmllcxgGIAMoCzIiLmF1dG9zZXJ2ZS5zY2FsZXIudjEuU2VyaWVzTWFwcGluZyKFAwoDQXBwEgwKBG5hbWUYASABKAkSKgoEc3BlYxgCIAEoCzIcLmF1dG9zZXJ2ZS5zY2FsZXIudjEuQXBwU3BlYxIuCgZzdGF0dXMYAyABKA4yHi5hdXRvc2VydmUuc2NhbGVyLnYxLkFwcFN0YXR1cxIqCgRtb2RlGAQgASgOMhwuYXV0b3NlcnZlLnNjYWxlci52MS5BcHBNb2RlEhAKCHJlcGxpY2FzGAUgASgFEhgKEGRlc2lyZWRfcmVwbGljYXMYBiABKAUSMgoObGFzdF9zY2FsZWRfYXQYByABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCmNyZWF0ZWRfYXQYCCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEi4KCnVwZGF0ZWRfYXQYCSABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wEhIKCmdlbmVyYXRpb24YCiABKAMSFAoMaW1hZ2VfZGlnZXN0GAsgASgJIqEDCgpBcHBTdW1tYXJ5EgwKBG5hbWUYASABKAkSLgoGc3RhdHVzGAIgASgOMh4uYXV0b3NlcnZlLnNjYWxlci52MS5BcHBTdGF0dXMSKgoEbW9kZRgDIAEoDjIcLmF1dG9zZXJ2ZS5zY2FsZXIudjEuQXBwTW9kZRIQCghyZXBsaWNhcxgEIAEoBRIYChBkZXNpcmVkX3JlcGxpY2FzGAUgASgFEhkKEXJ1bm5pbmdfaW5zdGFuY2VzGAYgASgFEhkKEWhlYWx0aHlfaW5zdGFuY2VzGAcgASgFEhcKD2F2Z19jcHVfcGVyY2VudBgIIAEoARIaChJhdmdfbWVtb3J5X3BlcmNlbnQYCSABKAESLgoKY3JlYXRlZF9hdBgKIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASLgoKdXBkYXRlZF9hdBgLIAEoCzIaLmdvb2dsZS5wcm90b2J1Zi5UaW1lc3RhbXASMgoObGFzdF9zY2FsZWRfYXQYDCABKAsyGi5nb29nbGUucHJvdG9idWYuVGltZXN0YW1wKuwBCglBcHBTdGF0dXMSGgoWQVBQX1NUQVRVU19VTlNQRUNJRklFRBAAEhkKFUFQUF9TVEFUVVNfUkVHSVNURVJFRBABEhcKE0FQUF9TVEFUVVNfU1RBUlRJTkcQAhIWChJBUFBfU1RBVFVTX1JVTk5JTkcQAxIXChNBUFBfU1RBVFVTX1NUT1BQSU5HEAQSFgoSQVBQX1NUQVRVU19TVE9QUEVEEAUSFAoQQVBQX1NUQVRVU19FUlJPUhAGEhcKE0FQUF9TVEFUVVNfVVBEQVRJTkcQBxIXChNBUFBfU1RBVFVTX0RFTEVUSU5HEAgqSwoHQXBwTW9kZRIYChRBUFBfTU9ERV9VTlNQRUNJRklFRBAAEhEKDUFQUF9NT0RFX0FVVE8QARITCg9BUFBfTU9ERV9NQU5VQUwQAiqVAQoPSW1hZ2VQdWxsUG9saWN5EiEKHUlNQUdFX1BVTExfUE9MSUNZX1VOU1BFQ0lGSUVEEAASJAogSU1BR0VfUFVMTF9QT0xJQ1lfSUZfTk9UX1BSRVNFTlQQARIcChhJTUFHRV9QVUxMX1BPTElDWV9BTFdBWVMQAhIbChdJTUFHRV9QVUxMX1BPTElDWV9ORVZFUhADKnQKClNlcmllc0tpbmQSGwoXU0VSSUVTX0tJTkRfVU5TUEVDSUZJRUQQABIXChNTRVJJRVNfS0lORF9DT1VOVEVSEAESGQoVU0VSSUVTX0tJTkRfSElTVE9HUkFNEAISFQoRU0VSSUVTX0tJTkRfR0FVR0UQAypmCgxMYWJlbE1hdGNoT3ASHgoaTEFCRUxfTUFUQ0hfT1BfVU5TUEVDSUZJRUQQABIYChRMQUJFTF9NQVRDSF9PUF9FUVVBTBABEhwKGExBQkVMX01BVENIX09QX05PVF9FUVVBTBACYgZwcm90bzM", [file_autoserve_common_v1_metric, file_google_protobuf_duration, file_google_protobuf_timestamp]);
 
 /**
  * What to run for each replica.
@@ -87,6 +89,15 @@ export type AppSpec = Message<"autoserve.scaler.v1.AppSpec"> & {
    * @generated from field: autoserve.scaler.v1.ImagePullPolicy pull_policy = 9;
    */
   pullPolicy: ImagePullPolicy;
+
+  /**
+   * Where the Scaler reads the app's own Prometheus metrics; unset = no
+   * scraping (metrics then come only from the ingest RPCs). Changing only
+   * this field does not roll the instances (no new generation).
+   *
+   * @generated from field: autoserve.scaler.v1.MetricsSource metrics_source = 10;
+   */
+  metricsSource?: MetricsSource | undefined;
 };
 
 /**
@@ -95,6 +106,155 @@ export type AppSpec = Message<"autoserve.scaler.v1.AppSpec"> & {
  */
 export const AppSpecSchema: GenMessage<AppSpec> = /*@__PURE__*/
   messageDesc(file_autoserve_scaler_v1_app, 0);
+
+/**
+ * One label condition a series must meet.
+ *
+ * @generated from message autoserve.scaler.v1.LabelMatcher
+ */
+export type LabelMatcher = Message<"autoserve.scaler.v1.LabelMatcher"> & {
+  /**
+   * Label name (1..128 chars, [a-zA-Z_][a-zA-Z0-9_]*).
+   *
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * Value compared (0..255 chars).
+   *
+   * @generated from field: string value = 2;
+   */
+  value: string;
+
+  /**
+   * Operator [EQUAL].
+   *
+   * @generated from field: autoserve.scaler.v1.LabelMatchOp op = 3;
+   */
+  op: LabelMatchOp;
+};
+
+/**
+ * Describes the message autoserve.scaler.v1.LabelMatcher.
+ * Use `create(LabelMatcherSchema)` to create a new message.
+ */
+export const LabelMatcherSchema: GenMessage<LabelMatcher> = /*@__PURE__*/
+  messageDesc(file_autoserve_scaler_v1_app, 1);
+
+/**
+ * Maps one series of the app's exposition to one of our metric types. Every
+ * series that meets the matchers is summed (counters: their rates; histograms:
+ * their buckets, as sum by (le); gauges: their values).
+ *
+ * @generated from message autoserve.scaler.v1.SeriesMapping
+ */
+export type SeriesMapping = Message<"autoserve.scaler.v1.SeriesMapping"> & {
+  /**
+   * Our metric type the samples get. COUNTER suits rps (and any per-second
+   * type), HISTOGRAM latency_p50/p95/p99 only, GAUGE any type.
+   *
+   * @generated from field: autoserve.common.v1.MetricType metric_type = 1;
+   */
+  metricType: MetricType;
+
+  /**
+   * Metric name in the exposition (1..200 chars, [a-zA-Z_:][a-zA-Z0-9_:]*):
+   * the counter's full name (with _total), the histogram's base name.
+   *
+   * @generated from field: string series = 2;
+   */
+  series: string;
+
+  /**
+   * How the series is read. Required.
+   *
+   * @generated from field: autoserve.scaler.v1.SeriesKind kind = 3;
+   */
+  kind: SeriesKind;
+
+  /**
+   * Conditions on the series' labels, all of which must hold (0..16).
+   *
+   * @generated from field: repeated autoserve.scaler.v1.LabelMatcher matchers = 4;
+   */
+  matchers: LabelMatcher[];
+
+  /**
+   * Factor applied to the value (> 0, <= 1e9) [1000 for a histogram, whose
+   * Prometheus base unit is seconds, mapped to milliseconds; else 1].
+   *
+   * @generated from field: optional double scale = 5;
+   */
+  scale?: number | undefined;
+};
+
+/**
+ * Describes the message autoserve.scaler.v1.SeriesMapping.
+ * Use `create(SeriesMappingSchema)` to create a new message.
+ */
+export const SeriesMappingSchema: GenMessage<SeriesMapping> = /*@__PURE__*/
+  messageDesc(file_autoserve_scaler_v1_app, 2);
+
+/**
+ * Where and how often the Scaler scrapes each healthy instance of an app.
+ * The target is always the instance's own loopback address; no host can be
+ * given. Unset fields take the defaults in brackets.
+ *
+ * @generated from message autoserve.scaler.v1.MetricsSource
+ */
+export type MetricsSource = Message<"autoserve.scaler.v1.MetricsSource"> & {
+  /**
+   * HTTP path, starting with '/' (1..255 chars, printable ASCII) [/metrics].
+   *
+   * @generated from field: string path = 1;
+   */
+  path: string;
+
+  /**
+   * Port on the instance's address, 1..65535; 0 means the instance's
+   * assigned port [0].
+   *
+   * @generated from field: int32 port = 2;
+   */
+  port: number;
+
+  /**
+   * Time between scrapes of one instance (1 s .. 5 min) [5 s].
+   *
+   * @generated from field: google.protobuf.Duration interval = 3;
+   */
+  interval?: Duration | undefined;
+
+  /**
+   * Scrape timeout (100 ms .. interval) [min(2 s, interval)].
+   *
+   * @generated from field: google.protobuf.Duration timeout = 4;
+   */
+  timeout?: Duration | undefined;
+
+  /**
+   * Window of counter rates and histogram quantiles (2 x interval .. 1 h)
+   * [4 x interval].
+   *
+   * @generated from field: google.protobuf.Duration rate_window = 5;
+   */
+  rateWindow?: Duration | undefined;
+
+  /**
+   * Series to read (1..16 mappings).
+   *
+   * @generated from field: repeated autoserve.scaler.v1.SeriesMapping series = 6;
+   */
+  series: SeriesMapping[];
+};
+
+/**
+ * Describes the message autoserve.scaler.v1.MetricsSource.
+ * Use `create(MetricsSourceSchema)` to create a new message.
+ */
+export const MetricsSourceSchema: GenMessage<MetricsSource> = /*@__PURE__*/
+  messageDesc(file_autoserve_scaler_v1_app, 3);
 
 /**
  * A registered application.
@@ -189,7 +349,7 @@ export type App = Message<"autoserve.scaler.v1.App"> & {
  * Use `create(AppSchema)` to create a new message.
  */
 export const AppSchema: GenMessage<App> = /*@__PURE__*/
-  messageDesc(file_autoserve_scaler_v1_app, 1);
+  messageDesc(file_autoserve_scaler_v1_app, 4);
 
 /**
  * One row of ListApps: the app and its instance statistics.
@@ -273,7 +433,7 @@ export type AppSummary = Message<"autoserve.scaler.v1.AppSummary"> & {
  * Use `create(AppSummarySchema)` to create a new message.
  */
 export const AppSummarySchema: GenMessage<AppSummary> = /*@__PURE__*/
-  messageDesc(file_autoserve_scaler_v1_app, 2);
+  messageDesc(file_autoserve_scaler_v1_app, 5);
 
 /**
  * Application lifecycle status (the AutoServe seed's set plus deleting).
@@ -415,4 +575,80 @@ export enum ImagePullPolicy {
  */
 export const ImagePullPolicySchema: GenEnum<ImagePullPolicy> = /*@__PURE__*/
   enumDesc(file_autoserve_scaler_v1_app, 2);
+
+/**
+ * How a series is read.
+ *
+ * @generated from enum autoserve.scaler.v1.SeriesKind
+ */
+export enum SeriesKind {
+  /**
+   * @generated from enum value: SERIES_KIND_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * A monotonic counter (e.g. http_requests_total): the per-second rate over
+   * the rate window, counter resets handled.
+   *
+   * @generated from enum value: SERIES_KIND_COUNTER = 1;
+   */
+  COUNTER = 1,
+
+  /**
+   * A classic histogram named by its base name (the _bucket series are
+   * read): the quantile of the metric type (p50/p95/p99) over the rate
+   * window, computed from the buckets' increases as PromQL's
+   * histogram_quantile(q, rate(name_bucket[window])) does.
+   *
+   * @generated from enum value: SERIES_KIND_HISTOGRAM = 2;
+   */
+  HISTOGRAM = 2,
+
+  /**
+   * A gauge (e.g. open connections): its current value.
+   *
+   * @generated from enum value: SERIES_KIND_GAUGE = 3;
+   */
+  GAUGE = 3,
+}
+
+/**
+ * Describes the enum autoserve.scaler.v1.SeriesKind.
+ */
+export const SeriesKindSchema: GenEnum<SeriesKind> = /*@__PURE__*/
+  enumDesc(file_autoserve_scaler_v1_app, 3);
+
+/**
+ * Label match operator. Only equality: user patterns are never compiled as
+ * regular expressions on the Scaler.
+ *
+ * @generated from enum autoserve.scaler.v1.LabelMatchOp
+ */
+export enum LabelMatchOp {
+  /**
+   * @generated from enum value: LABEL_MATCH_OP_UNSPECIFIED = 0;
+   */
+  UNSPECIFIED = 0,
+
+  /**
+   * The label equals the value (an absent label equals "").
+   *
+   * @generated from enum value: LABEL_MATCH_OP_EQUAL = 1;
+   */
+  EQUAL = 1,
+
+  /**
+   * The label differs from the value.
+   *
+   * @generated from enum value: LABEL_MATCH_OP_NOT_EQUAL = 2;
+   */
+  NOT_EQUAL = 2,
+}
+
+/**
+ * Describes the enum autoserve.scaler.v1.LabelMatchOp.
+ */
+export const LabelMatchOpSchema: GenEnum<LabelMatchOp> = /*@__PURE__*/
+  enumDesc(file_autoserve_scaler_v1_app, 4);
 
