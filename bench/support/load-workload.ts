@@ -39,6 +39,21 @@ export function clients(target: LoadTarget): Clients {
   };
 }
 
+function record(name: string, namespace: string, signalName: string, i: number) {
+  return {
+    name,
+    namespace,
+    signalType: 'prometheus',
+    signalName,
+    signalNamespace: 'monitoring',
+    targetType: 'deployment',
+    targetName: APPS[i % APPS.length]!,
+    targetNamespace: namespace,
+    environment: i % 2 ? 'production' : 'staging',
+    priority: common.Priority.P2,
+  };
+}
+
 const ignoreExists = (err: unknown) => {
   if (ConnectError.from(err).code !== Code.AlreadyExists) throw err;
 };
@@ -58,16 +73,7 @@ export async function seed(c: Clients, incidents: number, vectors: ClusteredVect
       for (let i = next++; i < incidents; i = next++) {
         const rr = await c.scaler.recordRemediationRequest({
           requestId: `load-rr-${i}`,
-          record: {
-            name: `load-${i}`,
-            namespace: NAMESPACE,
-            signalType: 'prometheus',
-            signalName: ['HighCPU', 'OOMKilled', 'Latency'][i % 3]!,
-            targetType: 'deployment',
-            targetName: APPS[i % APPS.length]!,
-            environment: i % 2 ? 'production' : 'staging',
-            priority: common.Priority.P2,
-          },
+          record: record(`load-${i}`, NAMESPACE, ['HighCPU', 'OOMKilled', 'Latency'][i % 3]!, i),
         });
         await c.scaler.storeIncidentEmbedding({
           remediationRequestId: rr.record!.id,
@@ -81,15 +87,7 @@ export async function seed(c: Clients, incidents: number, vectors: ClusteredVect
     }),
   );
   const marker = await c.scaler.recordRemediationRequest({
-    record: {
-      name: `load-marker-${Date.now()}`,
-      namespace: `${NAMESPACE}-marker`,
-      signalType: 'prometheus',
-      signalName: 'Marker',
-      targetType: 'deployment',
-      targetName: APPS[0]!,
-      priority: common.Priority.P2,
-    },
+    record: record(`load-marker-${Date.now()}`, `${NAMESPACE}-marker`, 'Marker', 0),
   });
   const t0 = performance.now();
   for (;;) {

@@ -106,14 +106,20 @@ export async function buildImages(opts: ComposeOptions, log: (l: string) => void
 }
 
 /** Polls grpc.health.v1 on both services until SERVING (or the deadline). */
-export async function waitServing(e: ComposeEndpoints, timeoutMs: number): Promise<void> {
+export async function waitServing(
+  e: ComposeEndpoints,
+  timeoutMs: number,
+  caFile?: string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (const url of [e.context, e.scaler]) {
     const address = new URL(url).host;
     for (;;) {
-      const status = await checkHealth(address, { timeoutMs: 1000 }).catch((err: Error) =>
-        String(err.message),
-      );
+      const status = await checkHealth(address, {
+        timeoutMs: 1000,
+        tls: Boolean(caFile),
+        caFile,
+      }).catch((err: Error) => String(err.message));
       if (status === 'SERVING') break;
       if (Date.now() > deadline) throw new Error(`${address} not SERVING: ${status}`);
       await new Promise((r) => setTimeout(r, 500));
