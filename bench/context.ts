@@ -6,6 +6,8 @@
  * sweep behind the service's thresholds, QPS/latency through gRPC against the
  * same SQL issued directly through pg, and success rates live vs the
  * materialized view. Prints a table and writes bench/results/context.json.
+ * `--target compose`: seeds the compose stack's database (replacing its
+ * remediation history) and measures its Context container instead.
  */
 import { writeFileSync } from 'node:fs';
 import { SearchSimilarIncidentsRequestSchema } from '@autoserve/proto/context/v1';
@@ -14,6 +16,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import pg from 'pg';
 import { listSimilarIncidents } from '../context-service/dist/queries/similar.js';
 import { benchDatabase, waitForReplica } from './support/bench-db.js';
+import { composeBenchTarget } from './support/bench-target.js';
 import { ClusteredVectors, rng } from './support/clustered.js';
 import { BENCH_TOKEN, contextClient, startContextProcess } from './support/context-process.js';
 import { seedIncidents, selectivityFilters } from './support/incidents.js';
@@ -40,7 +43,12 @@ export async function main(args: string[]): Promise<void> {
   const seconds = arg(args, '--seconds', 10);
   const embedder = `bench-clustered-v1-${n}`;
   const gen = new ClusteredVectors({ dims: DIMS, clusters: 300, seed: 7 });
-  const db = await benchDatabase('autoserve_bench');
+  const target = await composeBenchTarget(args);
+  if (target) {
+    process.env.BENCH_PRIMARY_URL = target.primaryUrl;
+    process.env.BENCH_REPLICA_URL = target.replicaUrl;
+  }
+  const db = await benchDatabase(target?.database ?? 'autoserve_bench');
   const owner = new pg.Client({ connectionString: db.primaryUrl });
   await owner.connect();
 
@@ -118,12 +126,16 @@ export async function main(args: string[]): Promise<void> {
   );
   truthBar.done();
 
-  const service = await startContextProcess(
-    { CONTEXT_REPLICA_URL: db.contextReplicaUrl, CONTEXT_PRIMARY_URL: db.contextPrimaryUrl },
-    PORT,
-  );
-  const client = contextClient(PORT);
-  const auth = { headers: { authorization: `Bearer ${BENCH_TOKEN}` } };
+  const service = target
+    ? { proc: { pid: target.context.pid }, stop: async () => {} }
+    : await startContextProcess(
+        { CONTEXT_REPLICA_URL: db.contextReplicaUrl, CONTEXT_PRIMARY_URL: db.contextPrimaryUrl },
+        PORT,
+      );
+  const port = target?.context.port ?? PORT;
+  const token = target?.context.token ?? BENCH_TOKEN;
+  const client = contextClient(port);
+  const auth = { headers: { authorization: `Bearer ${token}` } };
   const search = (q: Float32Array, filter: object, extra: object = {}) =>
     client.searchSimilarIncidents(
       {
@@ -262,11 +274,7 @@ export async function main(args: string[]): Promise<void> {
       ratio_postgres_cpu: (d.cpuMsPerCall?.postgres ?? 0) / (g.cpuMsPerCall?.postgres ?? 1),
     };
   };
-  const raw = rawUnary(
-    PORT,
-    '/autoserve.context.v1.ContextService/SearchSimilarIncidents',
-    BENCH_TOKEN,
-  );
+  const raw = rawUnary(port, '/autoserve.context.v1.ContextService/SearchSimilarIncidents', token);
   const unfilteredLoad = await loadOf(filters[0]!, 'hnsw');
   const selectiveLoad = await loadOf(filters[2]!, 'exact');
 
