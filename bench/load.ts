@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- load [--target compose|start | --context URL --scaler URL]
  *   [--seconds 30] [--ingest-streams 2] [--searchers 4] [--history 2] [--batch 500]
- *   [--incidents 300] [--faults] [--out bench/results/load.json]`
+ *   [--incidents 300] [--deadline-ms 5000] [--faults] [--out bench/results/load.json]`
  *
  * Mixed load against a running stack: metrics ingest streams (StreamMetrics),
  * similarity searches and history reads (ListRemediationHistory,
@@ -39,6 +39,7 @@ export async function main(args: string[]): Promise<void> {
     historyReaders: num(args, '--history', 2),
     batch: Math.max(1, num(args, '--batch', 500)),
     batchesPerCall: 4,
+    deadlineMs: Math.max(100, num(args, '--deadline-ms', 5000)),
   };
   const faults = args.includes('--faults');
   if (faults && target.kind !== 'compose') throw new Error('--faults needs --target compose');

@@ -108,6 +108,8 @@ export interface Mix {
   /** Samples per StreamMetrics message, and messages per stream call. */
   batch: number;
   batchesPerCall: number;
+  /** Deadline of every call. */
+  deadlineMs: number;
 }
 
 const TYPES = [
@@ -131,8 +133,8 @@ function samples(batch: number, offset: number) {
 
 /**
  * Runs every loop of the mix until `untilMs` (performance.now() time); each
- * call has a 5 s deadline so a dead connection costs one counted failure,
- * not the rest of the run.
+ * call has a deadline so a dead connection costs one counted failure, not
+ * the rest of the run.
  */
 export async function runMix(
   c: Clients,
@@ -142,7 +144,7 @@ export async function runMix(
   vectors: ClusteredVectors,
   incidents: number,
 ): Promise<{ samplesCommitted: number }> {
-  const opts = { timeoutMs: 5000 };
+  const opts = { timeoutMs: mix.deadlineMs };
   let committed = 0;
   const loop = (body: (n: number) => Promise<unknown>) => async () => {
     for (let n = 0; performance.now() < untilMs; n++) {

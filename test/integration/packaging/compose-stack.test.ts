@@ -16,6 +16,19 @@ const run = promisify(execFile);
 const cluster = inject('cluster');
 // A cold build (debootstrap, both images) takes minutes; cached images make `up` ~30 s.
 const COLD_BUILD_MS = 45 * 60_000;
+// A mix small enough for a busy 2-core CI machine, with deadlines that measure the stack, not the queue.
+const SMALL_MIX = [
+  '--ingest-streams',
+  '1',
+  '--searchers',
+  '2',
+  '--history',
+  '1',
+  '--batch',
+  '200',
+  '--deadline-ms',
+  '15000',
+];
 
 async function scalar(url: string, sql: string): Promise<string> {
   const c = new pg.Client({ connectionString: url });
@@ -143,6 +156,7 @@ describe('compose stack (host networking)', () => {
         '6',
         '--incidents',
         '60',
+        ...SMALL_MIX,
         '--out',
         out,
       ],
@@ -176,6 +190,7 @@ describe('compose stack (host networking)', () => {
         '18',
         '--incidents',
         '60',
+        ...SMALL_MIX,
         '--faults',
         '--out',
         out,

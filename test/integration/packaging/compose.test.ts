@@ -135,6 +135,24 @@ describe('docker compose packaging', () => {
     expect(stdout).not.toMatch(/dev-token|autoserve-dev|replication-dev|scaler-dev|context-dev/);
   });
 
+  it('npm run compose refuses short, shared or missing secrets and passwords unfit for a URL', () => {
+    const env = secrets();
+    expect(checkSecrets({ ...env, POSTGRES_PASSWORD: 'p@ss/word:1234567890' })).toEqual([
+      'POSTGRES_PASSWORD must be at least 16 characters of A-Z a-z 0-9 . _ ~ -',
+    ]);
+    expect(checkSecrets({ ...env, SCALER_AUTH_TOKENS: 'op:short-token:write' })).toEqual([
+      'SCALER_AUTH_TOKENS: tokens must be at least 24 characters',
+    ]);
+    const shared = env.SCALER_AUTH_TOKENS!.replace(':write', ':read');
+    expect(checkSecrets({ ...env, CONTEXT_AUTH_TOKENS: shared })).toEqual([
+      'CONTEXT_AUTH_TOKENS and SCALER_AUTH_TOKENS share a token: each service gets its own',
+    ]);
+    expect(checkSecrets({ ...env, REPLICATION_PASSWORD: '' })).toEqual([
+      'REPLICATION_PASSWORD is not set',
+    ]);
+    expect(parseDotEnv('# c\nA="x y"\nB=1=2\n bad line\n')).toEqual({ A: 'x y', B: '1=2' });
+  });
+
   it('the service Dockerfile is multi-stage Node 24 slim, non-root, health-checked, and copies what exists', () => {
     const ins = instructions(`${REPO}/Dockerfile`);
     for (const i of ins) expect(KNOWN.has(i.op), i.op).toBe(true);
