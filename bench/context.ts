@@ -16,7 +16,7 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import pg from 'pg';
 import { listSimilarIncidents } from '../context-service/dist/queries/similar.js';
 import { benchDatabase, waitForReplica } from './support/bench-db.js';
-import { composeBenchTarget } from './support/bench-target.js';
+import { composeBenchTarget, withPassword } from './support/bench-target.js';
 import { ClusteredVectors, rng } from './support/clustered.js';
 import { BENCH_TOKEN, contextClient, startContextProcess } from './support/context-process.js';
 import { seedIncidents, selectivityFilters } from './support/incidents.js';
@@ -49,6 +49,10 @@ export async function main(args: string[]): Promise<void> {
     process.env.BENCH_REPLICA_URL = target.replicaUrl;
   }
   const db = await benchDatabase(target?.database ?? 'autoserve_bench');
+  if (target) {
+    db.contextReplicaUrl = withPassword(db.contextReplicaUrl, target.contextPassword);
+    db.contextPrimaryUrl = withPassword(db.contextPrimaryUrl, target.contextPassword);
+  }
   const owner = new pg.Client({ connectionString: db.primaryUrl });
   await owner.connect();
 

@@ -22,8 +22,17 @@ export interface ComposeBenchTarget {
   replicaUrl: string;
   /** The database the compose services serve. */
   database: 'autoserve';
+  /** autoserve_context's password (the compose roles have passwords; the harness trusts loopback). */
+  contextPassword: string;
   context: ComposeService;
   scaler: ComposeService;
+}
+
+/** `url` with the password replaced. */
+export function withPassword(url: string, password: string): string {
+  const u = new URL(url);
+  u.password = password;
+  return u.toString();
 }
 
 /** Undefined unless `--target compose` is among the args. */
@@ -46,6 +55,7 @@ export async function composeBenchTarget(args: string[]): Promise<ComposeBenchTa
     primaryUrl: su(e.primary),
     replicaUrl: su(e.replica),
     database: 'autoserve',
+    contextPassword: env.CONTEXT_DB_PASSWORD ?? '',
     context: { port: Number(new URL(e.context).port), token: e.contextToken!, pid: pid('context') },
     scaler: { port: Number(new URL(e.scaler).port), token: e.scalerToken!, pid: pid('scaler') },
   };

@@ -78,7 +78,7 @@ describe('compose stack (host networking)', () => {
   });
 
   it('runs every long-lived container as a non-root user, healthy, with a restart policy', {
-    timeout: 90_000,
+    timeout: 180_000,
   }, async () => {
     const ids = (
       await docker('ps', '-q', '--filter', `label=com.docker.compose.project=${project()}`)
@@ -86,8 +86,10 @@ describe('compose stack (host networking)', () => {
       .split('\n')
       .filter(Boolean);
     expect(ids).toHaveLength(4);
-    // Docker's own health check runs every 5 s: give it a few rounds after `up` saw SERVING.
-    for (let i = 0; i < 60; i++) {
+    // Docker's own health check runs every 5 s (a fresh `node` each time, slow on a starved
+    // machine): give it rounds after `up` saw SERVING.
+    const until = Date.now() + 150_000;
+    while (Date.now() < until) {
       const states = await docker('inspect', '-f', '{{.State.Health.Status}}', ...ids);
       if (states.split('\n').every((h) => h === 'healthy')) break;
       await new Promise((r) => setTimeout(r, 1000));
