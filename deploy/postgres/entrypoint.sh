@@ -52,6 +52,8 @@ SQL
     : "${PRIMARY_HOST:?PRIMARY_HOST is required}"
     : "${REPLICATION_PASSWORD:?REPLICATION_PASSWORD is required}"
     PRIMARY_PORT="${PRIMARY_PORT:-5432}"
+    # It is written into primary_conninfo between single quotes below.
+    [[ "$REPLICATION_PASSWORD" != *[\'\\]* ]] || { log "REPLICATION_PASSWORD must not contain ' or \\"; exit 1; }
     if [[ ! -s "$PGDATA/PG_VERSION" ]]; then
       log "cloning $PRIMARY_HOST:$PRIMARY_PORT with pg_basebackup"
       for attempt in $(seq 1 30); do
