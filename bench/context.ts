@@ -75,7 +75,10 @@ export async function main(args: string[]): Promise<void> {
   let seedSeconds: number | undefined;
   let indexSeconds: number | undefined;
   if (have !== n || args.includes('--reseed')) {
-    await owner.query('TRUNCATE remediation_requests, workflow_executions CASCADE');
+    // Idempotency keys point at the rows this removes: a replayed request id must not return a ghost.
+    await owner.query(
+      'TRUNCATE remediation_requests, workflow_executions, idempotency_keys CASCADE',
+    );
     await owner.query('DROP INDEX IF EXISTS idx_incident_embeddings_vector');
     const bar = progress('seed incidents (binary COPY)', n);
     const t0 = performance.now();
