@@ -27,7 +27,7 @@ async function servingAgain(address: string, sinceMs: number, timeoutMs = 90_000
       (s) => s === 'SERVING',
       () => false,
     );
-    if (ok) return (performance.now() - sinceMs) / 1000;
+    if (ok) return Math.round((performance.now() - sinceMs) / 100) / 10;
     await new Promise((r) => setTimeout(r, 200));
   }
   return null;
