@@ -135,6 +135,25 @@ describe('docker compose packaging', () => {
     expect(stdout).not.toMatch(/dev-token|autoserve-dev|replication-dev|scaler-dev|context-dev/);
   });
 
+  it('TLS is one switch: the TLS file serves both services from COMPOSE_TLS_DIR, and needs it', async () => {
+    const env = secrets();
+    const files = [
+      '-f',
+      'docker-compose.yml',
+      '-f',
+      'docker-compose.host.yml',
+      '-f',
+      'docker-compose.tls.yml',
+    ];
+    const missing = await config(env, ...files, 'config', '-q').catch((e: { stderr: string }) => e);
+    expect((missing as { stderr?: string }).stderr).toContain('set COMPOSE_TLS_DIR');
+    const { stdout } = await config({ ...env, COMPOSE_TLS_DIR: '/srv/tls' }, ...files, 'config');
+    expect(stdout.match(/TLS_CERT_FILE: \/tls\/tls.crt/g)).toHaveLength(2);
+    expect(stdout.match(/TLS_KEY_FILE: \/tls\/tls.key/g)).toHaveLength(2);
+    expect(stdout.match(/HEALTHCHECK_CA_FILE: \/tls\/ca.crt/g)).toHaveLength(2);
+    expect(stdout).toContain('/srv/tls:/tls:ro');
+  });
+
   it('npm run compose refuses short, shared or missing secrets and passwords unfit for a URL', () => {
     const env = secrets();
     expect(checkSecrets({ ...env, POSTGRES_PASSWORD: 'p@ss/word:1234567890' })).toEqual([
