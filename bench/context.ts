@@ -10,6 +10,8 @@
  * sweep behind the service's thresholds, QPS/latency through gRPC against the same SQL issued
  * directly through pg, and success rates live vs the materialized view. Prints tables and writes
  * bench/results/context.json.
+ * `--target compose`: seeds the compose stack's database (replacing its remediation history) and
+ * measures its Context container instead.
  */
 import { writeFileSync } from 'node:fs';
 import { SearchSimilarIncidentsRequestSchema } from '@autoserve/proto/context/v1';
@@ -19,6 +21,7 @@ import pg from 'pg';
 import { listSimilarIncidents } from '../context-service/dist/queries/similar.js';
 import { PLAN_SETTINGS } from '../context-service/dist/similarity/plan-settings.js';
 import { benchDatabase, waitForReplica } from './support/bench-db.js';
+import { composeBenchTarget, withPassword } from './support/bench-target.js';
 import { ClusteredVectors, rng } from './support/clustered.js';
 import { BENCH_TOKEN, contextClient, startContextProcess } from './support/context-process.js';
 import { seedIncidents, selectivityFilters } from './support/incidents.js';
@@ -96,7 +99,16 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
   const concurrency = arg(args, '--concurrency', 8);
   const seconds = arg(args, '--seconds', 10);
   const { embedder } = family;
-  const db = await benchDatabase(family.database);
+  const target = await composeBenchTarget(args);
+  if (target) {
+    process.env.BENCH_PRIMARY_URL = target.primaryUrl;
+    process.env.BENCH_REPLICA_URL = target.replicaUrl;
+  }
+  const db = await benchDatabase(target?.database ?? family.database);
+  if (target) {
+    db.contextReplicaUrl = withPassword(db.contextReplicaUrl, target.contextPassword);
+    db.contextPrimaryUrl = withPassword(db.contextPrimaryUrl, target.contextPassword);
+  }
   const owner = new pg.Client({ connectionString: db.primaryUrl });
   await owner.connect();
 
@@ -119,7 +131,10 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
   let seedSeconds: number | undefined;
   let indexSeconds: number | undefined;
   if (have !== n || args.includes('--reseed')) {
-    await owner.query('TRUNCATE remediation_requests, workflow_executions CASCADE');
+    // Idempotency keys point at the rows this removes: a replayed request id must not return a ghost.
+    await owner.query(
+      'TRUNCATE remediation_requests, workflow_executions, idempotency_keys CASCADE',
+    );
     await owner.query('DROP INDEX IF EXISTS idx_incident_embeddings_vector');
     const bar = progress('seed incidents (binary COPY)', n);
     const t0 = performance.now();
@@ -174,16 +189,20 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
   );
   truthBar.done();
 
-  const service = await startContextProcess(
-    {
-      CONTEXT_REPLICA_URL: db.contextReplicaUrl,
-      CONTEXT_PRIMARY_URL: db.contextPrimaryUrl,
-      CONTEXT_CALIBRATION_INTERVAL: '10m',
-    },
-    PORT,
-  );
-  const client = contextClient(PORT);
-  const auth = { headers: { authorization: `Bearer ${BENCH_TOKEN}` } };
+  const service = target
+    ? { proc: { pid: target.context.pid }, stop: async () => {} }
+    : await startContextProcess(
+        {
+          CONTEXT_REPLICA_URL: db.contextReplicaUrl,
+          CONTEXT_PRIMARY_URL: db.contextPrimaryUrl,
+          CONTEXT_CALIBRATION_INTERVAL: '10m',
+        },
+        PORT,
+      );
+  const port = target?.context.port ?? PORT;
+  const token = target?.context.token ?? BENCH_TOKEN;
+  const client = contextClient(port);
+  const auth = { headers: { authorization: `Bearer ${token}` } };
   const search = (q: Float32Array, filter: object, extra: object = {}) =>
     client.searchSimilarIncidents(
       {
@@ -355,11 +374,7 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
       ratio_postgres_cpu: (d.cpuMsPerCall?.postgres ?? 0) / (g.cpuMsPerCall?.postgres ?? 1),
     };
   };
-  const raw = rawUnary(
-    PORT,
-    '/autoserve.context.v1.ContextService/SearchSimilarIncidents',
-    BENCH_TOKEN,
-  );
+  const raw = rawUnary(port, '/autoserve.context.v1.ContextService/SearchSimilarIncidents', token);
   const unfilteredLoad = await loadOf(filters[0]!, 'hnsw');
   const selectiveLoad = await loadOf(filters[2]!, 'exact');
 

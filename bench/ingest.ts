@@ -8,13 +8,16 @@
  * WatchEvents delivery latency. Prints a table, writes
  * bench/results/ingest.json. DB: BENCH_PRIMARY_URL (superuser) or the local
  * harness, database autoserve_bench_ingest (recreated each run).
+ * `--target compose`: the compose stack's Scaler container and database
+ * (its metrics table is emptied before each phase).
  */
 import { writeFileSync } from 'node:fs';
 import { common, ScalerService, scaler } from '@autoserve/proto';
 import { create, toBinary } from '@bufbuild/protobuf';
-import { createClient } from '@connectrpc/connect';
+import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { encodeBatch, Interner } from '../scaler-service/src/ingest/encode-batch.js';
+import { composeBenchTarget } from './support/bench-target.js';
 import { copyPhase, grpcPhase } from './support/ingest-load.js';
 import { BENCH_TOKEN, ingestBenchDatabase, startScalerProcess } from './support/ingest-setup.js';
 import { seedRows, watchLatency, windowLatency } from './support/ingest-windows.js';
@@ -44,14 +47,21 @@ export async function main(args: string[]): Promise<void> {
   const rows = arg(args, '--rows', 10_000_000);
   const apps = Array.from({ length: 20 }, (_, i) => `bench-app-${i}`);
 
-  const db = await ingestBenchDatabase('autoserve_bench_ingest');
-  const server = await startScalerProcess(db.scaler, PORT);
+  const target = await composeBenchTarget(args);
+  const db = target
+    ? { owner: target.primaryUrl.replace(/\/postgres$/, `/${target.database}`), scaler: '' }
+    : await ingestBenchDatabase('autoserve_bench_ingest');
+  const server = target
+    ? { child: { pid: target.scaler.pid }, stop: async () => {} }
+    : await startScalerProcess(db.scaler, PORT);
+  const port = target?.scaler.port ?? PORT;
+  const token = target?.scaler.token ?? BENCH_TOKEN;
   try {
     const transport = createGrpcTransport({
-      baseUrl: `http://127.0.0.1:${PORT}`,
+      baseUrl: `http://127.0.0.1:${port}`,
       interceptors: [
         (next) => async (req) => {
-          req.header.set('authorization', `Bearer ${BENCH_TOKEN}`);
+          req.header.set('authorization', `Bearer ${token}`);
           return next(req);
         },
       ],
@@ -66,7 +76,12 @@ export async function main(args: string[]): Promise<void> {
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    for (const name of apps) await client.registerApp({ name, spec: { image: 'bench' } });
+    for (const name of apps) {
+      // A compose target keeps its apps between runs.
+      await client.registerApp({ name, spec: { image: 'bench' } }).catch((err: unknown) => {
+        if (!target || ConnectError.from(err).code !== Code.AlreadyExists) throw err;
+      });
+    }
 
     // 16 distinct batches reused round-robin: realistic samples (several apps, types,
     // instances, labels on a share), encoded once so the generator stays cheap.
@@ -113,8 +128,8 @@ export async function main(args: string[]): Promise<void> {
 
     const copy = await copyPhase(db.owner, payloads, nBatches, streams, batch);
     const grpc = await grpcPhase(
-      `127.0.0.1:${PORT}`,
-      BENCH_TOKEN,
+      `127.0.0.1:${port}`,
+      token,
       frames,
       nBatches,
       streams,

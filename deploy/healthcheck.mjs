@@ -8,6 +8,7 @@
  * JavaScript on purpose: it runs in the runtime image without a build step.
  * Defaults come from HEALTHCHECK_ADDRESS (127.0.0.1:$GRPC_PORT).
  */
+import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import * as grpc from '@grpc/grpc-js';
 import { service as healthService } from 'grpc-health-check';
@@ -18,11 +19,14 @@ const HealthClient = grpc.makeGenericClientConstructor(healthService, 'Health');
  * Resolves the serving status ("SERVING", "NOT_SERVING", ...) of `service`
  * ("" = the whole server) at `address`, or rejects with the gRPC error.
  * @param {string} address host:port
- * @param {{ service?: string, timeoutMs?: number, tls?: boolean }} [options]
+ * `caFile` trusts a private CA (or a self-signed certificate) for TLS.
+ * @param {{ service?: string, timeoutMs?: number, tls?: boolean, caFile?: string }} [options]
  * @returns {Promise<string>}
  */
 export function checkHealth(address, options = {}) {
-  const creds = options.tls ? grpc.credentials.createSsl() : grpc.credentials.createInsecure();
+  const creds = options.tls
+    ? grpc.credentials.createSsl(options.caFile ? readFileSync(options.caFile) : undefined)
+    : grpc.credentials.createInsecure();
   const client = new HealthClient(address, creds);
   return new Promise((resolve, reject) => {
     client.Check(
@@ -44,7 +48,8 @@ if (isMain) {
   const service = process.argv[3] ?? '';
   const timeoutMs = Number(process.argv[4] ?? 2000);
   const tls = Boolean(process.env.TLS_CERT_FILE);
-  checkHealth(address, { service, timeoutMs, tls }).then(
+  const caFile = process.env.HEALTHCHECK_CA_FILE || undefined;
+  checkHealth(address, { service, timeoutMs, tls, caFile }).then(
     (status) => {
       process.stdout.write(`${address} ${status}\n`);
       process.exitCode = status === 'SERVING' ? 0 : 1;

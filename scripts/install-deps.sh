@@ -2,12 +2,13 @@
 # Installs the Debian packages that tests and benchmarks need (only the missing ones; apt-get
 # update only when something must be installed), then pgvector. Idempotent; run as root.
 #   nghttp2-client (h2load), docker.io (dockerd), busybox-static (test image), curl, procps,
-#   docker-compose (validates docker-compose.yml offline), docker-registry (a real image registry on
-#   loopback, scripts/registry.sh) and apache2-utils (its htpasswd, for the basic-auth registry)
+#   docker-compose (runs docker-compose.yml), docker-registry (a real image registry on loopback,
+#   scripts/registry.sh), apache2-utils (its htpasswd, for the basic-auth registry) and debootstrap
+#   (builds the compose base image where no registry can be pulled from: scripts/compose/base-image.sh)
 set -euo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-PACKAGES=(nghttp2-client docker.io busybox-static curl procps docker-compose docker-registry apache2-utils)
+PACKAGES=(nghttp2-client docker.io busybox-static curl procps docker-compose docker-registry apache2-utils debootstrap)
 export DEBIAN_FRONTEND=noninteractive
 
 log() { echo "[install-deps] $*" >&2; }

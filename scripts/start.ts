@@ -11,6 +11,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { formatLogLine } from './lib/log-format.js';
+import { withDb } from './lib/pg-harness.js';
 import { REPO } from './lib/repo.js';
 import { type Stack, startStack } from './lib/stack.js';
 import { banner } from './lib/start-banner.js';
@@ -74,7 +75,7 @@ const seconds = (performance.now() - started) / 1000;
 mkdirSync(dirname(stateFile), { recursive: true });
 writeFileSync(
   stateFile,
-  `${JSON.stringify({ pid: process.pid, token: stack.token, context: stack.context, scaler: stack.scaler, database: stack.database }, null, 2)}\n`,
+  `${JSON.stringify({ pid: process.pid, token: stack.token, context: stack.context, scaler: stack.scaler, database: stack.database, primaryUrl: withDb(stack.cluster.primaryUrl, stack.database) }, null, 2)}\n`,
   { mode: 0o600 },
 );
 say(banner(stack, seconds, color));
