@@ -11,6 +11,7 @@ export * from './grpc/auth.js';
 export * from './grpc/context.js';
 export * from './grpc/errors.js';
 export * from './grpc/health.js';
+export * from './grpc/interceptor.js';
 export * from './grpc/page-token.js';
 export * from './grpc/server.js';
 export * from './log/logger.js';

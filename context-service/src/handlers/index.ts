@@ -35,9 +35,7 @@ const STATS_TTL_MS = 10_000;
  * The Context service's RPCs. Routing only wires this object; each method
  * lives in its own module.
  */
-export function createContextHandlers(
-  deps: ContextDeps,
-): Partial<ServiceImpl<typeof ContextService>> {
+export function createContextHandlers(deps: ContextDeps): ServiceImpl<typeof ContextService> {
   const { config, log } = deps;
   const d: HandlerDeps = {
     router: createReadRouter({
