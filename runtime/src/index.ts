@@ -14,6 +14,7 @@ export * from './grpc/health.js';
 export * from './grpc/interceptor.js';
 export * from './grpc/page-token.js';
 export * from './grpc/server.js';
+export { stringProblem } from './grpc/string-check.js';
 export * from './log/logger.js';
 export * from './metrics/index.js';
 export * from './service/lifecycle.js';

@@ -86,6 +86,24 @@ describe('hostile strings and sizes are refused at the edge', () => {
       'text',
     ],
     [
+      'IngestMetrics (raw bytes, own decoder): label value',
+      `${SCALER}/IngestMetrics`,
+      () =>
+        bytes(scaler.IngestMetricsRequestSchema, {
+          samples: [{ appName: 'web', metricType: 1, value: 1, labels: { team: 'a\0' } }],
+        }),
+      'samples[0].labels["team"]',
+    ],
+    [
+      'IngestMetrics (raw bytes, own decoder): app name',
+      `${SCALER}/IngestMetrics`,
+      () =>
+        bytes(scaler.IngestMetricsRequestSchema, {
+          samples: [{ appName: 'w\0b', metricType: 1, value: 1 }],
+        }),
+      'samples[0].app_name',
+    ],
+    [
       'SearchSimilarIncidents: nested filter',
       `${CONTEXT}/SearchSimilarIncidents`,
       () =>
