@@ -1,7 +1,7 @@
 import { getEventListeners } from 'node:events';
 import { ScalerService, scaler } from '@autoserve/proto';
 import { create, toBinary } from '@bufbuild/protobuf';
-import type { HandlerContext } from '@connectrpc/connect';
+import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import * as grpc from '@grpc/grpc-js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,12 @@ describe('grpc-js adapter (in-process server)', () => {
     },
     async getApp() {
       return {};
+    },
+    // Fails after its first response, so the status goes out as trailers (the
+    // wantTrailers path, where a throwing encodeURI used to escape uncaught).
+    async *watchEndpoints() {
+      yield {};
+      throw new ConnectError(`app "${'a'.repeat(62)}\ud83d" not found`, Code.NotFound);
     },
     async registerApp() {
       return {};
@@ -149,5 +155,25 @@ describe('grpc-js adapter (in-process server)', () => {
     // With a token it gets past auth, and the method's size limit refuses it undecoded.
     expect(await unary(md())).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(pastAuth).toEqual(['RegisterApp']);
+  });
+
+  it('a stream that fails after answering sends a well-formed status (lone surrogate replaced)', async () => {
+    const body = Buffer.from(
+      toBinary(scaler.WatchEndpointsRequestSchema, create(scaler.WatchEndpointsRequestSchema)),
+    );
+    const call = client.makeServerStreamRequest(
+      path('WatchEndpoints'),
+      (b: Buffer) => b,
+      (b: Buffer) => b,
+      body,
+      md(),
+    );
+    const status = await new Promise<grpc.StatusObject>((resolve) => {
+      call.on('data', () => {});
+      call.on('error', () => {});
+      call.on('status', resolve);
+    });
+    expect(status.code).toBe(grpc.status.NOT_FOUND);
+    expect(status.details).toBe(`app "${'a'.repeat(62)}\ufffd" not found`);
   });
 });
