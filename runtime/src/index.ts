@@ -10,6 +10,7 @@ export * from './grpc/adapter.js';
 export * from './grpc/auth.js';
 export * from './grpc/context.js';
 export * from './grpc/errors.js';
+export * from './grpc/fields.js';
 export * from './grpc/health.js';
 export * from './grpc/interceptor.js';
 export * from './grpc/page-token.js';

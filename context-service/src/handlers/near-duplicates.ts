@@ -2,7 +2,7 @@ import type {
   ListNearDuplicatesRequest,
   ListNearDuplicatesResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { decodePageToken, encodePageToken, invalidArgument } from '@autoserve/runtime';
+import { checkNumber, decodePageToken, encodePageToken, invalidArgument } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { type Row, toIncident } from '../mapping/rows.js';
@@ -12,7 +12,7 @@ import {
   getChunk,
   listDuplicatePairs,
 } from '../queries/duplicates.js';
-import { countOrDefault, numberIn, requiredText, timeRange } from '../validate/fields.js';
+import { countOrDefault, requiredText, timeRange } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 
 type Response = MessageInitShape<typeof ListNearDuplicatesResponseSchema>;
@@ -41,7 +41,9 @@ export function createNearDuplicatesHandler(deps: HandlerDeps) {
       createdBefore: range.before,
     };
     const minSimilarity =
-      req.minSimilarity === undefined ? 0.95 : numberIn(req.minSimilarity, 'min_similarity', 0, 1);
+      req.minSimilarity === undefined
+        ? 0.95
+        : checkNumber('min_similarity', req.minSimilarity, 0, 1);
     const pageSize = countOrDefault(req.pageSize, 'page_size', 50, 500);
     const filters = { ...scope, minSimilarity };
     const pos = decodePageToken(req.pageToken, KIND, filters, ['string', 'string']);

@@ -2,7 +2,13 @@ import type {
   SearchSimilarIncidentsRequest,
   SearchSimilarIncidentsResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { failedPrecondition, invalidArgument, notFound, type PoolClient } from '@autoserve/runtime';
+import {
+  checkNumber,
+  failedPrecondition,
+  invalidArgument,
+  notFound,
+  type PoolClient,
+} from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import {
@@ -23,7 +29,7 @@ import {
 } from '../queries/similar.js';
 import { outcomeOf } from '../similarity/outcome.js';
 import { choosePlan, efSearchFor, MAX_EF_SEARCH, type SearchPlan } from '../similarity/plan.js';
-import { countOrDefault, numberIn, requiredText } from '../validate/fields.js';
+import { countOrDefault, requiredText } from '../validate/fields.js';
 import { incidentFilterOf } from '../validate/incident-filter.js';
 import { queryVectorOf } from '../validate/vector.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
@@ -86,10 +92,10 @@ export function createSearchSimilarHandler(deps: HandlerDeps) {
   ): Promise<Response> {
     const query = queryOf(req);
     const filter = incidentFilterOf(req.filter);
-    const minSimilarity = numberIn(req.minSimilarity, 'min_similarity', 0, 1);
+    const minSimilarity = checkNumber('min_similarity', req.minSimilarity, 0, 1);
     const limit = countOrDefault(req.limit, 'limit', 10, 100);
     const accuracy =
-      req.accuracy === undefined ? undefined : numberIn(req.accuracy, 'accuracy', 0.5, 1);
+      req.accuracy === undefined ? undefined : checkNumber('accuracy', req.accuracy, 0.5, 1);
     const efSearch = Math.min(
       MAX_EF_SEARCH,
       Math.max(limit, accuracy === undefined ? config.defaultEfSearch : efSearchFor(accuracy)),

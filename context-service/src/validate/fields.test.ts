@@ -1,3 +1,4 @@
+import { checkNumber } from '@autoserve/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import {
@@ -5,7 +6,6 @@ import {
   durationMs,
   knownEnum,
   knownEnums,
-  numberIn,
   optionalText,
   requiredText,
   timeRange,
@@ -40,8 +40,8 @@ describe('field validation', () => {
     expect(countOrDefault(100, 'limit', 10, 100)).toBe(100);
     invalid(() => countOrDefault(101, 'limit', 10, 100), 'limit');
     invalid(() => countOrDefault(-1, 'limit', 10, 100), 'limit');
-    invalid(() => numberIn(Number.NaN, 'min_similarity', 0, 1), 'min_similarity');
-    invalid(() => numberIn(1.5, 'min_similarity', 0, 1), 'min_similarity');
+    invalid(() => checkNumber('min_similarity', Number.NaN, 0, 1), 'min_similarity');
+    invalid(() => checkNumber('min_similarity', 1.5, 0, 1), 'min_similarity');
     expect(knownEnum(0, Names, 'w', { allowUnspecified: true })).toBe(0);
     invalid(() => knownEnum(0, Names, 'w', { allowUnspecified: false }), 'w');
     invalid(() => knownEnum(7, Names, 'w', { allowUnspecified: true }), 'w');

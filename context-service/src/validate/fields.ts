@@ -54,14 +54,6 @@ export function knownEnums<E extends number>(
   return [...new Set(values.map((v) => knownEnum(v, names, field, { allowUnspecified: false })))];
 }
 
-/** A finite number within [min, max]. */
-export function numberIn(value: number, field: string, min: number, max: number): number {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw invalidArgument(field, `must be a number in ${min}..${max}`);
-  }
-  return value;
-}
-
 /** Microseconds since the epoch of a valid Timestamp. */
 export function timestampMicros(ts: SecondsNanos, field: string): bigint {
   if (ts.seconds < MIN_TS_SECONDS || ts.seconds > MAX_TS_SECONDS) {

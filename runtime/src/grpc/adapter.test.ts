@@ -155,7 +155,8 @@ describe('grpc-js adapter (in-process server)', () => {
     // With a token it gets past auth, and the method's size limit refuses it undecoded.
     expect(await unary(md())).toBe(grpc.status.RESOURCE_EXHAUSTED);
     expect(pastAuth).toEqual(['RegisterApp']);
-  });
+    // Building and sending 4 MiB takes the client a few seconds on a loaded 2-core machine.
+  }, 30_000);
 
   it('a stream that fails after answering sends a well-formed status (lone surrogate replaced)', async () => {
     const body = Buffer.from(
