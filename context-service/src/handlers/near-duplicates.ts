@@ -36,7 +36,7 @@ export function createNearDuplicatesHandler(deps: HandlerDeps) {
   ): Promise<Response> {
     const range = timeRange(req.createdAfter, req.createdBefore, 'created_after', 'created_before');
     const scope: DuplicateScope = {
-      namespace: requiredText(req.namespace, 'namespace'),
+      namespace: requiredText('namespace', req.namespace),
       createdAfter: range.after,
       createdBefore: range.before,
     };
@@ -44,7 +44,7 @@ export function createNearDuplicatesHandler(deps: HandlerDeps) {
       req.minSimilarity === undefined
         ? 0.95
         : checkNumber('min_similarity', req.minSimilarity, 0, 1);
-    const pageSize = countOrDefault(req.pageSize, 'page_size', 50, 500);
+    const pageSize = countOrDefault('page_size', req.pageSize, 50, 500);
     const filters = { ...scope, minSimilarity };
     const pos = decodePageToken(req.pageToken, KIND, filters, ['string', 'string']);
     if (pos && !pos.every((x) => /^\d{1,19}$/.test(String(x)))) {

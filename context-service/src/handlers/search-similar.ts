@@ -51,11 +51,11 @@ function queryOf(req: SearchSimilarIncidentsRequest): Query {
   switch (req.query.case) {
     case 'vector':
       return {
-        vector: queryVectorOf(req.query.value.values, 'vector.values'),
-        embedder: requiredText(req.query.value.embedder, 'vector.embedder', 100),
+        vector: queryVectorOf('vector.values', req.query.value.values),
+        embedder: requiredText('vector.embedder', req.query.value.embedder, 100),
       };
     case 'text':
-      return { text: requiredText(req.query.value, 'text', 32_768) };
+      return { text: requiredText('text', req.query.value, 32_768) };
     case 'incidentId':
       if (req.query.value < 1n) throw invalidArgument('incident_id', 'must be >= 1');
       return { incidentId: req.query.value };
@@ -93,7 +93,7 @@ export function createSearchSimilarHandler(deps: HandlerDeps) {
     const query = queryOf(req);
     const filter = incidentFilterOf(req.filter);
     const minSimilarity = checkNumber('min_similarity', req.minSimilarity, 0, 1);
-    const limit = countOrDefault(req.limit, 'limit', 10, 100);
+    const limit = countOrDefault('limit', req.limit, 10, 100);
     const accuracy =
       req.accuracy === undefined ? undefined : checkNumber('accuracy', req.accuracy, 0.5, 1);
     const efSearch = Math.min(
