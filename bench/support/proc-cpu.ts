@@ -12,9 +12,9 @@ export interface CpuPerCall {
 }
 
 // USER_HZ: /proc reports CPU time in clock ticks of 10 ms on Linux.
-const TICK_MS = 10;
+export const TICK_MS = 10;
 
-function ticksOf(pid: number): number {
+export function ticksOf(pid: number): number {
   try {
     // Fields after the parenthesised command: state is [0], utime [11], stime [12].
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');

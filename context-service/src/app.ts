@@ -4,11 +4,13 @@ import {
   createPool,
   type Logger,
   type RunningService,
+  registerService,
   serve,
   withReadSession,
 } from '@autoserve/runtime';
 import type { ContextConfig } from './config.js';
 import { createContextHandlers } from './handlers/index.js';
+import { CONTEXT_REQUEST_LIMITS } from './request-limits.js';
 
 export type { ContextConfig } from './config.js';
 export { loadConfig } from './config.js';
@@ -39,7 +41,13 @@ export async function startContextService(
   return serve({
     config: config.server,
     log,
-    services: [{ service: ContextService, impl: handlers }],
+    services: [
+      registerService({
+        service: ContextService,
+        impl: handlers,
+        maxRequestBytes: CONTEXT_REQUEST_LIMITS,
+      }),
+    ],
     pools: primary ? { replica, primary } : { replica },
     // Serving while some copy of the data answers: the replica, or the
     // primary fallback that reads are routed to when the replica is down.

@@ -5,6 +5,7 @@ import {
   createPool,
   type Logger,
   type RunningService,
+  registerService,
   runMigrations,
   schedulePartitionMaintenance,
   serve,
@@ -16,6 +17,7 @@ import { createScalerHandlers } from './handlers/index.js';
 import { RAW_INPUT_METHODS } from './handlers/metrics.js';
 import { createMetricsIngest } from './ingest/ingest.js';
 import { scheduleSuccessRatesRefresh } from './remediation/success-rates.js';
+import { SCALER_REQUEST_LIMITS } from './request-limits.js';
 import { scheduleRetention } from './retention/retention.js';
 import { selectRuntime } from './runtime/select.js';
 import { startScraper } from './scrape/scraper.js';
@@ -88,11 +90,12 @@ export async function startScalerService(
     config: config.server,
     log,
     services: [
-      {
+      registerService({
         service: ScalerService,
         impl: handlers,
         rawInput: RAW_INPUT_METHODS,
-      },
+        maxRequestBytes: SCALER_REQUEST_LIMITS,
+      }),
     ],
     pools: { primary: db, copy: copyDb },
     probe: async () => {

@@ -30,18 +30,18 @@ export function createAppEventsHandler(deps: HandlerDeps) {
     ctx: HandlerContext,
   ): Promise<Response> {
     const range = timeRange(req.since, req.until, 'since', 'until');
-    const minSeverity = knownEnum(req.minSeverity, Severity, 'min_severity', {
+    const minSeverity = knownEnum('min_severity', req.minSeverity, Severity, {
       allowUnspecified: true,
     });
-    const types = eventType.toDbAll(knownEnums(req.types, EventType, 'types')).sort();
+    const types = eventType.toDbAll(knownEnums('types', req.types, EventType)).sort();
     const filter: EventsFilter = {
-      appName: requiredText(req.appName, 'app_name', 63),
+      appName: requiredText('app_name', req.appName, 63),
       types: types.length ? types : undefined,
       minRank: minSeverity === Severity.UNSPECIFIED ? undefined : severityRank(minSeverity),
       since: range.after,
       until: range.before,
     };
-    const pageSize = countOrDefault(req.pageSize, 'page_size', 100, 1000);
+    const pageSize = countOrDefault('page_size', req.pageSize, 100, 1000);
     const at = timeIdCursor(req.pageToken, KIND, filter);
     const cursor = at && { timeUs: at.us, id: at.id };
     const routed = await deps.router.read({ deadline: ctx }, async (client) => {

@@ -23,16 +23,16 @@ export function createAppMetricsHandler(deps: HandlerDeps, now: () => number = D
     req: GetAppMetricsRequest,
     ctx: HandlerContext,
   ): Promise<Response> {
-    const appName = requiredText(req.appName, 'app_name', 63);
-    const types = metricType.toDbAll(knownEnums(req.metricTypes, MetricType, 'metric_types'));
+    const appName = requiredText('app_name', req.appName, 63);
+    const types = metricType.toDbAll(knownEnums('metric_types', req.metricTypes, MetricType));
     const range = timeRange(req.since, req.until, 'since', 'until');
     const untilMs = range.before ? Date.parse(range.before) : now();
     let since = range.after;
     if (!since) {
-      const windowMs = req.window ? durationMs(req.window, 'window', 1000, 90 * DAY_MS) : 300_000;
+      const windowMs = req.window ? durationMs('window', req.window, 1000, 90 * DAY_MS) : 300_000;
       since = new Date(untilMs - windowMs).toISOString();
     } else if (req.window) {
-      durationMs(req.window, 'window', 1000, 90 * DAY_MS);
+      durationMs('window', req.window, 1000, 90 * DAY_MS);
     }
     const m: MetricsRange = {
       appName,
@@ -42,7 +42,7 @@ export function createAppMetricsHandler(deps: HandlerDeps, now: () => number = D
     };
     let bucketSeconds: number | undefined;
     if (req.bucket) {
-      const bucketMs = durationMs(req.bucket, 'bucket', 1000, DAY_MS);
+      const bucketMs = durationMs('bucket', req.bucket, 1000, DAY_MS);
       const spanMs = untilMs - Date.parse(since);
       if (Math.ceil(spanMs / bucketMs) > MAX_BUCKETS) {
         throw invalidArgument('bucket', `gives more than ${MAX_BUCKETS} buckets over the range`);

@@ -23,9 +23,9 @@ export function createEnvironmentContextHandler(deps: HandlerDeps) {
     ctx: HandlerContext,
   ): Promise<Response> {
     const t: EnvironmentTarget = {
-      namespace: requiredText(req.namespace, 'namespace'),
-      targetType: requiredText(req.targetType, 'target_type', 100),
-      targetName: requiredText(req.targetName, 'target_name'),
+      namespace: requiredText('namespace', req.namespace),
+      targetType: requiredText('target_type', req.targetType, 100),
+      targetName: requiredText('target_name', req.targetName),
       days: windowDays(req.window, 7),
     };
     const key = JSON.stringify(['env', t.namespace, t.targetType, t.targetName, t.days]);

@@ -19,10 +19,10 @@ export function createHistoricalPatternsHandler(deps: HandlerDeps) {
     ctx: HandlerContext,
   ): Promise<Response> {
     const p: PatternsQuery = {
-      namespace: requiredText(req.namespace, 'namespace'),
-      targetType: requiredText(req.targetType, 'target_type'),
+      namespace: requiredText('namespace', req.namespace),
+      targetType: requiredText('target_type', req.targetType),
       days: windowDays(req.window, 30),
-      minOccurrences: countOrDefault(req.minOccurrences, 'min_occurrences', 3, 10_000),
+      minOccurrences: countOrDefault('min_occurrences', req.minOccurrences, 3, 10_000),
     };
     const key = JSON.stringify(['patterns', p.namespace, p.targetType, p.days, p.minOccurrences]);
     const { value, readInfo } = await cachedAggregate(deps, ctx, key, () =>

@@ -38,7 +38,7 @@ const STATS_TTL_MS = 10_000;
  * lives in its own module.
  */
 export function createContextHandlers(deps: ContextDeps): {
-  handlers: Partial<ServiceImpl<typeof ContextService>>;
+  handlers: ServiceImpl<typeof ContextService>;
   calibrator: Calibrator;
 } {
   const { config, log } = deps;

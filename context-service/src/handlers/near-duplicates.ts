@@ -2,7 +2,7 @@ import type {
   ListNearDuplicatesRequest,
   ListNearDuplicatesResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { decodePageToken, encodePageToken, invalidArgument } from '@autoserve/runtime';
+import { checkNumber, decodePageToken, encodePageToken, invalidArgument } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { type Row, toIncident } from '../mapping/rows.js';
@@ -12,7 +12,7 @@ import {
   getChunk,
   listDuplicatePairs,
 } from '../queries/duplicates.js';
-import { countOrDefault, numberIn, requiredText, timeRange } from '../validate/fields.js';
+import { countOrDefault, requiredText, timeRange } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 
 type Response = MessageInitShape<typeof ListNearDuplicatesResponseSchema>;
@@ -36,13 +36,15 @@ export function createNearDuplicatesHandler(deps: HandlerDeps) {
   ): Promise<Response> {
     const range = timeRange(req.createdAfter, req.createdBefore, 'created_after', 'created_before');
     const scope: DuplicateScope = {
-      namespace: requiredText(req.namespace, 'namespace'),
+      namespace: requiredText('namespace', req.namespace),
       createdAfter: range.after,
       createdBefore: range.before,
     };
     const minSimilarity =
-      req.minSimilarity === undefined ? 0.95 : numberIn(req.minSimilarity, 'min_similarity', 0, 1);
-    const pageSize = countOrDefault(req.pageSize, 'page_size', 50, 500);
+      req.minSimilarity === undefined
+        ? 0.95
+        : checkNumber('min_similarity', req.minSimilarity, 0, 1);
+    const pageSize = countOrDefault('page_size', req.pageSize, 50, 500);
     const filters = { ...scope, minSimilarity };
     const pos = decodePageToken(req.pageToken, KIND, filters, ['string', 'string']);
     if (pos && !pos.every((x) => /^\d{1,19}$/.test(String(x)))) {

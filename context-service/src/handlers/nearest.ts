@@ -1,5 +1,6 @@
 import type { IncidentFilter, QueryVector } from '@autoserve/proto/context/v1';
 import {
+  checkNumber,
   failedPrecondition,
   invalidArgument,
   notFound,
@@ -23,7 +24,7 @@ import type { Routed } from '../read/router.js';
 import { curveForBand, effortFor } from '../similarity/calibration.js';
 import { choosePlan, type SearchPlan } from '../similarity/plan.js';
 import { PLAN_SETTINGS } from '../similarity/plan-settings.js';
-import { numberIn, requiredText } from '../validate/fields.js';
+import { requiredText } from '../validate/fields.js';
 import { incidentFilterOf } from '../validate/incident-filter.js';
 import { queryVectorOf } from '../validate/vector.js';
 import type { HandlerDeps } from './deps.js';
@@ -54,11 +55,11 @@ function queryOf(query: QueryCase): Query {
   switch (query.case) {
     case 'vector':
       return {
-        vector: queryVectorOf(query.value.values, 'vector.values'),
-        embedder: requiredText(query.value.embedder, 'vector.embedder', 100),
+        vector: queryVectorOf('vector.values', query.value.values),
+        embedder: requiredText('vector.embedder', query.value.embedder, 100),
       };
     case 'text':
-      return { text: requiredText(query.value, 'text', 32_768) };
+      return { text: requiredText('text', query.value, 32_768) };
     case 'incidentId':
       if (query.value < 1n) throw invalidArgument('incident_id', 'must be >= 1');
       return { incidentId: query.value };
@@ -124,9 +125,9 @@ export function createNearestSearch(deps: HandlerDeps) {
   ): Promise<Routed<{ rows: Row[]; plan: SearchPlan }>> {
     const query = queryOf(req.query);
     const filter = incidentFilterOf(req.filter);
-    const minSimilarity = numberIn(req.minSimilarity, 'min_similarity', 0, 1);
+    const minSimilarity = checkNumber('min_similarity', req.minSimilarity, 0, 1);
     const accuracy =
-      req.accuracy === undefined ? undefined : numberIn(req.accuracy, 'accuracy', 0.5, 1);
+      req.accuracy === undefined ? undefined : checkNumber('accuracy', req.accuracy, 0.5, 1);
 
     let vector = query.vector;
     let embedder = query.embedder;

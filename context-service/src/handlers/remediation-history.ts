@@ -19,14 +19,14 @@ const KIND = 'remediation-history';
 
 function filterOf(req: ListRemediationHistoryRequest): HistoryFilter {
   const range = timeRange(req.createdAfter, req.createdBefore, 'created_after', 'created_before');
-  const phases = remediationPhase.toDbAll(knownEnums(req.phases, RemediationPhase, 'phases'));
-  const priorities = priority.toDbAll(knownEnums(req.priorities, Priority, 'priorities'));
+  const phases = remediationPhase.toDbAll(knownEnums('phases', req.phases, RemediationPhase));
+  const priorities = priority.toDbAll(knownEnums('priorities', req.priorities, Priority));
   return {
-    namespace: optionalText(req.namespace, 'namespace'),
-    targetType: optionalText(req.targetType, 'target_type', 100),
-    targetName: optionalText(req.targetName, 'target_name'),
-    signalName: optionalText(req.signalName, 'signal_name'),
-    environment: optionalText(req.environment, 'environment', 50),
+    namespace: optionalText('namespace', req.namespace),
+    targetType: optionalText('target_type', req.targetType, 100),
+    targetName: optionalText('target_name', req.targetName),
+    signalName: optionalText('signal_name', req.signalName),
+    environment: optionalText('environment', req.environment, 50),
     phases: phases.length ? phases.sort() : undefined,
     priorities: priorities.length ? priorities.sort() : undefined,
     createdAfter: range.after,
@@ -41,7 +41,7 @@ export function createRemediationHistoryHandler(deps: HandlerDeps) {
     ctx: HandlerContext,
   ): Promise<Response> {
     const filter = filterOf(req);
-    const pageSize = countOrDefault(req.pageSize, 'page_size', 50, 500);
+    const pageSize = countOrDefault('page_size', req.pageSize, 50, 500);
     const at = timeIdCursor(req.pageToken, KIND, filter);
     const cursor = at && { createdUs: at.us, id: at.id };
     const routed = await deps.router.read({ deadline: ctx }, (client) =>

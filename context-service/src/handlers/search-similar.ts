@@ -19,7 +19,7 @@ export function createSearchSimilarHandler(deps: HandlerDeps) {
     req: SearchSimilarIncidentsRequest,
     ctx: HandlerContext,
   ): Promise<Response> {
-    const limit = countOrDefault(req.limit, 'limit', 10, 100);
+    const limit = countOrDefault('limit', req.limit, 10, 100);
     const routed = await nearest(req, limit, ctx);
     const { rows, plan } = routed.value;
     return {

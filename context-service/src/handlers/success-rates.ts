@@ -20,11 +20,11 @@ export function createSuccessRatesHandler(deps: HandlerDeps) {
     req: GetWorkflowSuccessRatesRequest,
     ctx: HandlerContext,
   ): Promise<Response> {
-    const groupBy = knownEnum(req.groupBy, GroupBy, 'group_by', { allowUnspecified: true });
+    const groupBy = knownEnum('group_by', req.groupBy, GroupBy, { allowUnspecified: true });
     const s: SuccessRatesQuery = {
-      namespace: requiredText(req.namespace, 'namespace'),
+      namespace: requiredText('namespace', req.namespace),
       days: windowDays(req.window, 30),
-      workflowName: optionalText(req.workflowName, 'workflow_name'),
+      workflowName: optionalText('workflow_name', req.workflowName),
       groupBy: groupBy === GroupBy.ENVIRONMENT ? 'environment' : 'workflow',
     };
     const key = JSON.stringify(['rates', s.namespace, s.days, s.workflowName ?? null, s.groupBy]);

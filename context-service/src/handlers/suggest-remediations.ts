@@ -46,8 +46,8 @@ export function createSuggestRemediationsHandler(deps: HandlerDeps) {
     req: SuggestRemediationsRequest,
     ctx: HandlerContext,
   ): Promise<Response> {
-    const neighbors = countOrDefault(req.neighbors, 'neighbors', 50, 500);
-    const limit = countOrDefault(req.limit, 'limit', 5, 50);
+    const neighbors = countOrDefault('neighbors', req.neighbors, 50, 500);
+    const limit = countOrDefault('limit', req.limit, 5, 50);
     const routed = await nearest(req, neighbors, ctx);
     const { rows, plan } = routed.value;
     const suggestions = suggestRemediations(rows.map(evidenceOf), limit);

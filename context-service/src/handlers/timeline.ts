@@ -51,13 +51,13 @@ export function createTimelineHandler(deps: HandlerDeps) {
     let what: string;
     switch (req.key.case) {
       case 'correlationId':
-        key = { correlationId: requiredText(req.key.value, 'correlation_id') };
+        key = { correlationId: requiredText('correlation_id', req.key.value) };
         what = `correlation id ${key.correlationId}`;
         break;
       case 'requestName':
         key = {
-          namespace: requiredText(req.key.value.namespace, 'request_name.namespace'),
-          name: requiredText(req.key.value.name, 'request_name.name'),
+          namespace: requiredText('request_name.namespace', req.key.value.namespace),
+          name: requiredText('request_name.name', req.key.value.name),
         };
         what = `remediation request ${key.namespace}/${key.name}`;
         break;

@@ -11,7 +11,7 @@ import {
   listNearestIds,
   sampleIncidentVectors,
 } from '../queries/calibration.js';
-import type { IncidentFilterSql } from '../queries/similar.js';
+import { getTotalIncidentRows, type IncidentFilterSql } from '../queries/similar.js';
 import {
   type BandCurve,
   type BandName,
@@ -117,7 +117,14 @@ export function createCalibrator(o: CalibratorOptions): Calibrator {
     return curveOf(band, efs, recalls, now());
   };
 
-  const calibrateEmbedder = async (client: PoolClient, embedder: string, rows: number) => {
+  // Bands are fractions of the whole table, as the plan computes them: the graph holds every
+  // embedder's vectors, so even an unfiltered search of one embedder is a filtered graph walk.
+  const calibrateEmbedder = async (
+    client: PoolClient,
+    embedder: string,
+    rows: number,
+    tableRows: number,
+  ) => {
     const namespaces = await listNamespaceCounts(client, embedder);
     const sample = await sampleIncidentVectors(client, embedder, o.samplePerBand * 4, rows);
     const bands = new Map<BandName, Query[]>();
@@ -130,11 +137,12 @@ export function createCalibrator(o: CalibratorOptions): Calibrator {
       const fresh = i % 2 === 1;
       const vector = fresh ? perturbed(s.embedding, 0.3, random) : s.embedding;
       const excludeId = fresh ? undefined : BigInt(s.id);
-      add('100%', { vector, filter: {}, excludeId });
+      const whole = bandOf(rows / tableRows);
+      add(whole, { vector, filter: {}, excludeId });
       const inNamespace = namespaces.get(s.namespace) ?? 0;
-      const band = bandOf(inNamespace / rows);
+      const band = bandOf(inNamespace / tableRows);
       // Only filters the service would search with HNSW are worth measuring.
-      if (band !== '100%' && inNamespace > o.exactScanMaxRows) {
+      if (band !== whole && inNamespace > o.exactScanMaxRows) {
         add(band, { vector, filter: { namespace: s.namespace }, excludeId });
       }
     }
@@ -155,10 +163,15 @@ export function createCalibrator(o: CalibratorOptions): Calibrator {
         o.pool,
         { deadline: { timeoutMs: () => o.statementTimeoutMs } },
         async (client) => {
-          for (const { embedder, n } of await listLargestEmbedders(client, o.maxEmbedders)) {
+          const embedders = await listLargestEmbedders(client, o.maxEmbedders);
+          const tableRows = Math.max(
+            await getTotalIncidentRows(client),
+            embedders.reduce((sum, e) => sum + e.n, 0),
+          );
+          for (const { embedder, n } of embedders) {
             if (stopped) return;
             if (n <= o.exactScanMaxRows) continue;
-            await calibrateEmbedder(client, embedder, n);
+            await calibrateEmbedder(client, embedder, n, tableRows);
           }
         },
       );

@@ -1,3 +1,4 @@
+import { checkNumber } from '@autoserve/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import {
@@ -5,7 +6,6 @@ import {
   durationMs,
   knownEnum,
   knownEnums,
-  numberIn,
   optionalText,
   requiredText,
   timeRange,
@@ -28,31 +28,31 @@ const Names: Record<number, string> = { 0: 'UNSPECIFIED', 1: 'A', 2: 'B' };
 
 describe('field validation', () => {
   it('checks strings', () => {
-    expect(requiredText('x', 'ns')).toBe('x');
-    invalid(() => requiredText('', 'ns'), 'ns');
-    invalid(() => requiredText('x'.repeat(256), 'ns'), 'ns');
-    expect(optionalText('', 'f')).toBeUndefined();
-    invalid(() => optionalText('x'.repeat(300), 'f'), 'f');
+    expect(requiredText('ns', 'x')).toBe('x');
+    invalid(() => requiredText('ns', ''), 'ns');
+    invalid(() => requiredText('ns', 'x'.repeat(256)), 'ns');
+    expect(optionalText('f', '')).toBeUndefined();
+    invalid(() => optionalText('f', 'x'.repeat(300)), 'f');
   });
 
   it('checks counts, numbers and enums', () => {
-    expect(countOrDefault(0, 'limit', 10, 100)).toBe(10);
-    expect(countOrDefault(100, 'limit', 10, 100)).toBe(100);
-    invalid(() => countOrDefault(101, 'limit', 10, 100), 'limit');
-    invalid(() => countOrDefault(-1, 'limit', 10, 100), 'limit');
-    invalid(() => numberIn(Number.NaN, 'min_similarity', 0, 1), 'min_similarity');
-    invalid(() => numberIn(1.5, 'min_similarity', 0, 1), 'min_similarity');
-    expect(knownEnum(0, Names, 'w', { allowUnspecified: true })).toBe(0);
-    invalid(() => knownEnum(0, Names, 'w', { allowUnspecified: false }), 'w');
-    invalid(() => knownEnum(7, Names, 'w', { allowUnspecified: true }), 'w');
-    expect(knownEnums([1, 2, 1], Names, 'phases')).toEqual([1, 2]);
-    invalid(() => knownEnums([1, 0], Names, 'phases'), 'phases');
+    expect(countOrDefault('limit', 0, 10, 100)).toBe(10);
+    expect(countOrDefault('limit', 100, 10, 100)).toBe(100);
+    invalid(() => countOrDefault('limit', 101, 10, 100), 'limit');
+    invalid(() => countOrDefault('limit', -1, 10, 100), 'limit');
+    invalid(() => checkNumber('min_similarity', Number.NaN, 0, 1), 'min_similarity');
+    invalid(() => checkNumber('min_similarity', 1.5, 0, 1), 'min_similarity');
+    expect(knownEnum('w', 0, Names, { allowUnspecified: true })).toBe(0);
+    invalid(() => knownEnum('w', 0, Names, { allowUnspecified: false }), 'w');
+    invalid(() => knownEnum('w', 7, Names, { allowUnspecified: true }), 'w');
+    expect(knownEnums('phases', [1, 2, 1], Names)).toEqual([1, 2]);
+    invalid(() => knownEnums('phases', [1, 0], Names), 'phases');
   });
 
   it('renders timestamps with microseconds and refuses inverted ranges', () => {
-    expect(timestampText(ts(1_700_000_000, 123_456_789), 't')).toBe('2023-11-14T22:13:20.123456Z');
-    invalid(() => timestampText(ts(1, -1), 't'), 't');
-    invalid(() => timestampText(ts(300_000_000_000), 't'), 't');
+    expect(timestampText('t', ts(1_700_000_000, 123_456_789))).toBe('2023-11-14T22:13:20.123456Z');
+    invalid(() => timestampText('t', ts(1, -1)), 't');
+    invalid(() => timestampText('t', ts(300_000_000_000)), 't');
     expect(timeRange(ts(10), ts(10), 'a', 'b')).toEqual({
       after: '1970-01-01T00:00:10.000000Z',
       before: '1970-01-01T00:00:10.000000Z',
@@ -62,8 +62,8 @@ describe('field validation', () => {
   });
 
   it('checks durations', () => {
-    expect(durationMs(ts(5, 500_000_000), 'window', 1000, 10_000)).toBe(5500);
-    invalid(() => durationMs(ts(0, 5), 'window', 1000, 10_000), 'window');
-    invalid(() => durationMs(ts(1, -5), 'window', 0, 10_000), 'window');
+    expect(durationMs('window', ts(5, 500_000_000), 1000, 10_000)).toBe(5500);
+    invalid(() => durationMs('window', ts(0, 5), 1000, 10_000), 'window');
+    invalid(() => durationMs('window', ts(1, -5), 0, 10_000), 'window');
   });
 });

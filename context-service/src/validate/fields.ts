@@ -1,5 +1,8 @@
 import { invalidArgument } from '@autoserve/runtime';
 
+// Field checks of the Context requests. Same order as the runtime's
+// checkLength/checkInt/checkNumber: the field path first, then the value.
+
 /** A protobuf Timestamp or Duration as protobuf-es hands it over. */
 export interface SecondsNanos {
   seconds: bigint;
@@ -10,20 +13,20 @@ const MIN_TS_SECONDS = -62_135_596_800n; // 0001-01-01T00:00:00Z
 const MAX_TS_SECONDS = 253_402_300_799n; // 9999-12-31T23:59:59Z
 
 /** A required string of 1..max characters. */
-export function requiredText(value: string, field: string, max = 255): string {
+export function requiredText(field: string, value: string, max = 255): string {
   if (value.length === 0) throw invalidArgument(field, 'is required');
   if (value.length > max) throw invalidArgument(field, `must be at most ${max} characters`);
   return value;
 }
 
 /** An optional filter string: empty means "do not filter". */
-export function optionalText(value: string, field: string, max = 255): string | undefined {
+export function optionalText(field: string, value: string, max = 255): string | undefined {
   if (value.length > max) throw invalidArgument(field, `must be at most ${max} characters`);
   return value === '' ? undefined : value;
 }
 
 /** An integer count; 0 (unset) gives the default. */
-export function countOrDefault(value: number, field: string, def: number, max: number): number {
+export function countOrDefault(field: string, value: number, def: number, max: number): number {
   if (value === 0) return def;
   if (!Number.isInteger(value) || value < 1 || value > max) {
     throw invalidArgument(field, `must be 1..${max}`);
@@ -33,9 +36,9 @@ export function countOrDefault(value: number, field: string, def: number, max: n
 
 /** A known, specified value of a protobuf enum. */
 export function knownEnum<E extends number>(
+  field: string,
   value: E,
   names: Record<number, string>,
-  field: string,
   opts: { allowUnspecified: boolean },
 ): E {
   if (!Number.isInteger(value) || names[value] === undefined) {
@@ -47,23 +50,15 @@ export function knownEnum<E extends number>(
 
 /** A list of known, specified enum values (deduplicated). */
 export function knownEnums<E extends number>(
+  field: string,
   values: E[],
   names: Record<number, string>,
-  field: string,
 ): E[] {
-  return [...new Set(values.map((v) => knownEnum(v, names, field, { allowUnspecified: false })))];
-}
-
-/** A finite number within [min, max]. */
-export function numberIn(value: number, field: string, min: number, max: number): number {
-  if (!Number.isFinite(value) || value < min || value > max) {
-    throw invalidArgument(field, `must be a number in ${min}..${max}`);
-  }
-  return value;
+  return [...new Set(values.map((v) => knownEnum(field, v, names, { allowUnspecified: false })))];
 }
 
 /** Microseconds since the epoch of a valid Timestamp. */
-export function timestampMicros(ts: SecondsNanos, field: string): bigint {
+export function timestampMicros(field: string, ts: SecondsNanos): bigint {
   if (ts.seconds < MIN_TS_SECONDS || ts.seconds > MAX_TS_SECONDS) {
     throw invalidArgument(field, 'must be between 0001-01-01 and 9999-12-31');
   }
@@ -74,9 +69,9 @@ export function timestampMicros(ts: SecondsNanos, field: string): bigint {
 }
 
 /** ISO-8601 text of a Timestamp with microsecond precision (Postgres' resolution). */
-export function timestampText(ts: SecondsNanos | undefined, field: string): string | undefined {
+export function timestampText(field: string, ts: SecondsNanos | undefined): string | undefined {
   if (!ts) return undefined;
-  timestampMicros(ts, field);
+  timestampMicros(field, ts);
   const base = new Date(Number(ts.seconds) * 1000).toISOString().slice(0, 19);
   const micros = String(Math.floor(ts.nanos / 1000)).padStart(6, '0');
   return `${base}.${micros}Z`;
@@ -89,12 +84,12 @@ export function timeRange(
   afterField: string,
   beforeField: string,
 ): { after: string | undefined; before: string | undefined } {
-  const a = timestampText(after, afterField);
-  const b = timestampText(before, beforeField);
+  const a = timestampText(afterField, after);
+  const b = timestampText(beforeField, before);
   if (
     after &&
     before &&
-    timestampMicros(before, beforeField) < timestampMicros(after, afterField)
+    timestampMicros(beforeField, before) < timestampMicros(afterField, after)
   ) {
     throw invalidArgument(beforeField, `must not be earlier than ${afterField}`);
   }
@@ -102,7 +97,7 @@ export function timeRange(
 }
 
 /** Milliseconds of a valid Duration within [minMs, maxMs]. */
-export function durationMs(d: SecondsNanos, field: string, minMs: number, maxMs: number): number {
+export function durationMs(field: string, d: SecondsNanos, minMs: number, maxMs: number): number {
   if (d.nanos < -999_999_999 || d.nanos > 999_999_999 || (d.seconds > 0n && d.nanos < 0)) {
     throw invalidArgument(field, 'is not a valid duration');
   }

@@ -16,13 +16,13 @@ export function incidentFilterOf(
     `${prefix}created_after`,
     `${prefix}created_before`,
   );
-  const phases = knownEnums(f.phases, RemediationPhase, `${prefix}phases`);
+  const phases = knownEnums(`${prefix}phases`, f.phases, RemediationPhase);
   return {
-    namespace: optionalText(f.namespace, `${prefix}namespace`),
+    namespace: optionalText(`${prefix}namespace`, f.namespace),
     phases: phases.length ? remediationPhase.toDbAll(phases) : undefined,
-    targetType: optionalText(f.targetType, `${prefix}target_type`, 100),
-    targetName: optionalText(f.targetName, `${prefix}target_name`),
-    signalType: optionalText(f.signalType, `${prefix}signal_type`, 50),
+    targetType: optionalText(`${prefix}target_type`, f.targetType, 100),
+    targetName: optionalText(`${prefix}target_name`, f.targetName),
+    signalType: optionalText(`${prefix}signal_type`, f.signalType, 50),
     createdAfter: range.after,
     createdBefore: range.before,
   };

@@ -1,7 +1,7 @@
 import { EMBEDDING_DIMENSIONS, invalidArgument } from '@autoserve/runtime';
 
 /** A query vector: exactly 1536 finite values, not all zero (cosine distance is undefined). */
-export function queryVectorOf(values: number[], field: string): number[] {
+export function queryVectorOf(field: string, values: number[]): number[] {
   if (values.length !== EMBEDDING_DIMENSIONS) {
     throw invalidArgument(field, `must have ${EMBEDDING_DIMENSIONS} values, got ${values.length}`);
   }

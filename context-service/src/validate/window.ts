@@ -9,6 +9,6 @@ const DAYS: Record<number, number> = {
 
 /** Days of a lookback window; unspecified gives `defaultDays`. */
 export function windowDays(w: Window, defaultDays: number, field = 'window'): number {
-  knownEnum(w, Window, field, { allowUnspecified: true });
+  knownEnum(field, w, Window, { allowUnspecified: true });
   return w === Window.WINDOW_UNSPECIFIED ? defaultDays : DAYS[w]!;
 }

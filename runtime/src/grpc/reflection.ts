@@ -1,12 +1,12 @@
-import { createRequire } from 'node:module';
+import {
+  file_grpc_reflection_v1_reflection,
+  file_grpc_reflection_v1alpha_reflection,
+  file_health_v1_health,
+} from '@autoserve/proto';
 import { type DescFile, type DescService, toBinary } from '@bufbuild/protobuf';
 import { FileDescriptorProtoSchema } from '@bufbuild/protobuf/wkt';
 import type * as grpc from '@grpc/grpc-js';
-import { loadSync } from '@grpc/proto-loader';
 import { ReflectionService } from '@grpc/reflection';
-import { normalizeShippedDescriptor } from './descriptor-fix.js';
-
-const require = createRequire(import.meta.url);
 
 /** Every file a service needs, dependencies first, each once. */
 function fileClosure(files: DescFile[]): DescFile[] {
@@ -22,40 +22,26 @@ function fileClosure(files: DescFile[]): DescFile[] {
   return out;
 }
 
-/** Descriptors of the protos shipped by the health and reflection packages. */
-function shippedProtoDescriptors(): Buffer[] {
-  const healthProto = require.resolve('grpc-health-check/proto/health/v1/health.proto');
-  const reflectionRoot = require
-    .resolve('@grpc/reflection/package.json')
-    .replace(/package\.json$/, 'build/proto');
-  const definition = loadSync(
-    [
-      healthProto,
-      'grpc/reflection/v1/reflection.proto',
-      'grpc/reflection/v1alpha/reflection.proto',
-    ],
-    { includeDirs: [reflectionRoot] },
-  );
-  const out: Buffer[] = [];
-  for (const entry of Object.values(definition)) {
-    const protos = (entry as { fileDescriptorProtos?: Buffer[] }).fileDescriptorProtos;
-    if (Array.isArray(protos)) out.push(...protos.map(normalizeShippedDescriptor));
-  }
-  return out;
-}
-
 /**
  * Adds server reflection (v1 and v1alpha) listing our services, health and
  * reflection itself, so grpcurl and `buf curl` can discover everything.
- * Descriptors come from the generated code and from the npm packages that
- * ship the health and reflection protos; nothing is copied into the repo.
+ * All descriptors come from protoc-gen-es output: ours from our contracts,
+ * health and reflection from the protos their npm packages ship (generated
+ * by buf, as protoc would describe them; nothing is copied into the repo).
  */
 export function addReflection(server: grpc.Server, services: DescService[]): void {
-  const ours = fileClosure(services.map((s) => s.file)).map((f) =>
-    Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)),
-  );
+  const files = fileClosure([
+    ...services.map((s) => s.file),
+    file_health_v1_health,
+    file_grpc_reflection_v1_reflection,
+    file_grpc_reflection_v1alpha_reflection,
+  ]);
   const packageDefinition = {
-    autoserve: { fileDescriptorProtos: [...ours, ...shippedProtoDescriptors()] },
+    autoserve: {
+      fileDescriptorProtos: files.map((f) =>
+        Buffer.from(toBinary(FileDescriptorProtoSchema, f.proto)),
+      ),
+    },
   } as unknown as ConstructorParameters<typeof ReflectionService>[0];
   new ReflectionService(packageDefinition).addToServer(server);
 }

@@ -9,6 +9,7 @@ import {
   type ServiceRegistration,
 } from './adapter.js';
 import type { Authenticator } from './auth.js';
+import type { Interceptor } from './interceptor.js';
 import { addReflection } from './reflection.js';
 
 /** 4 MiB, grpc-js's default, set explicitly on both directions. */
@@ -29,6 +30,8 @@ export interface GrpcServerOptions {
   auth: Authenticator;
   tls?: TlsConfig;
   onCallEnd?: CallObserver;
+  /** Run after auth, before size limits and decoding (see AdapterDeps.interceptors). */
+  interceptors?: readonly Interceptor[];
 }
 
 export interface RunningServer {
@@ -90,6 +93,7 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     auth: options.auth,
     shutdownSignal: shutdown.signal,
     ...(options.onCallEnd ? { onCallEnd: options.onCallEnd } : {}),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
   };
   for (const reg of options.services) {
     const { definition, handlers } = adaptService(reg, deps);

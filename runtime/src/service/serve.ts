@@ -3,6 +3,7 @@ import type { Pool } from '../db/pool.js';
 import type { CallObserver, ServiceRegistration } from '../grpc/adapter.js';
 import { createAuthenticator } from '../grpc/auth.js';
 import { type DbProbe, watchDbHealth } from '../grpc/health.js';
+import type { Interceptor } from '../grpc/interceptor.js';
 import { createPageTokenKeyring, setPageTokenKeyring } from '../grpc/page-token-keys.js';
 import { type RunningServer, startGrpcServer } from '../grpc/server.js';
 import { observePool } from '../metrics/pool.js';
@@ -32,6 +33,8 @@ export interface ServeOptions {
   onCallEnd?: CallObserver;
   /** Pools whose usage /metrics reports, by name ("primary", "replica"). */
   pools?: Record<string, Pool>;
+  /** Run after auth, before size limits and decoding (per-principal limits and the like). */
+  interceptors?: readonly Interceptor[];
 }
 
 function withTimeout(probe: DbProbe, ms: number): DbProbe {
@@ -80,6 +83,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     log,
     auth,
     ...(config.tls ? { tls: config.tls } : {}),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     onCallEnd: (method, code, ms) => {
       countCall(method, code, ms);
       extraObserver?.(method, code, ms);

@@ -24,7 +24,7 @@ export type ScalerDeps = WriteSideDeps;
  * The Scaler service's RPCs. Routing only wires this object; each RPC family
  * lives in its own module.
  */
-export function createScalerHandlers(deps: ScalerDeps): Partial<ServiceImpl<typeof ScalerService>> {
+export function createScalerHandlers(deps: ScalerDeps): ServiceImpl<typeof ScalerService> {
   return {
     ...createRegisterApp(deps),
     ...createUpdateApp(deps),

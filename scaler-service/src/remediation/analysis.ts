@@ -1,9 +1,8 @@
 import type { common, scaler } from '@autoserve/proto';
-import { invalidArgument } from '@autoserve/runtime';
+import { checkNumber, invalidArgument } from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
 import { durationSeconds } from '../validation/fields.js';
 import {
-  between,
   jsonOrNull,
   optional,
   required,
@@ -51,9 +50,9 @@ export function analysisColumns(r: common.AiAnalysis | undefined, f = 'record') 
     signal_context: jsonOrNull(r.signalContext),
     llm_provider: optional(`${f}.llm_provider`, r.llmProvider, 50),
     llm_model: optional(`${f}.llm_model`, r.llmModel, 100),
-    temperature: between(`${f}.temperature`, r.temperature, 0, 2),
+    temperature: checkNumber(`${f}.temperature`, r.temperature, 0, 2),
     root_cause: optional(`${f}.root_cause`, r.rootCause, 65_536),
-    confidence: between(`${f}.confidence`, r.confidence, 0, 1),
+    confidence: checkNumber(`${f}.confidence`, r.confidence, 0, 1),
     recommended_action: optional(`${f}.recommended_action`, r.recommendedAction, 65_536),
     requires_approval: r.requiresApproval,
     investigation_id: optional(`${f}.investigation_id`, r.investigationId, 255),
@@ -76,7 +75,8 @@ export function analysisChange(req: scaler.UpdateAiAnalysisRequest) {
   Object.assign(change, trailChange(req));
   if (req.rootCause !== undefined)
     change.root_cause = optional('root_cause', req.rootCause, 65_536);
-  if (req.confidence !== undefined) change.confidence = between('confidence', req.confidence, 0, 1);
+  if (req.confidence !== undefined)
+    change.confidence = checkNumber('confidence', req.confidence, 0, 1);
   if (req.recommendedAction !== undefined) {
     change.recommended_action = optional('recommended_action', req.recommendedAction, 65_536);
   }

@@ -13,13 +13,6 @@ export function optional(field: string, v: string, max: number): string | null {
   return v === '' ? null : checkLength(field, v, 0, max);
 }
 
-/** A number in [min, max]. */
-export function between(field: string, v: number, min: number, max: number): number {
-  if (!Number.isFinite(v) || v < min || v > max)
-    throw invalidArgument(field, `must be ${min}..${max}`);
-  return v;
-}
-
 /** A JSON object (Struct) or NULL. */
 export const jsonOrNull = (v: JsonObject | undefined) =>
   v && Object.keys(v).length > 0 ? JSON.stringify(v) : null;

@@ -1,8 +1,7 @@
 import type { common, scaler } from '@autoserve/proto';
-import { invalidArgument } from '@autoserve/runtime';
+import { checkNumber, invalidArgument } from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
 import {
-  between,
   jsonOrNull,
   optional,
   required,
@@ -36,7 +35,7 @@ export function processingColumns(r: common.RemediationProcessing | undefined, f
     namespace: required(`${f}.namespace`, r.namespace, 255),
     remediation_request_ref: required(`${f}.remediation_request_ref`, r.remediationRequestRef, 255),
     enriched_context: jsonOrNull(r.enrichedContext),
-    context_quality: between(`${f}.context_quality`, r.contextQuality, 0, 1),
+    context_quality: checkNumber(`${f}.context_quality`, r.contextQuality, 0, 1),
     missing_data_fields: strings(`${f}.missing_data_fields`, r.missingDataFields, 256, 255),
     phase: optional(`${f}.phase`, r.phase, 50) ?? 'Pending',
     ...trailColumns(f, r),
@@ -48,7 +47,7 @@ export function processingChange(req: scaler.UpdateRemediationProcessingRequest)
   if (req.phase !== undefined) change.phase = required('phase', req.phase, 50);
   Object.assign(change, trailChange(req));
   if (req.contextQuality !== undefined) {
-    change.context_quality = between('context_quality', req.contextQuality, 0, 1);
+    change.context_quality = checkNumber('context_quality', req.contextQuality, 0, 1);
   }
   return change;
 }

@@ -7,32 +7,8 @@ import type { Duration, Timestamp } from '@bufbuild/protobuf/wkt';
  * without reading server logs.
  */
 
-/** A string of min..max characters (code points). */
-export function checkLength(field: string, value: string, min: number, max: number): string {
-  const n = value.length;
-  if (n < min || n > max) {
-    throw invalidArgument(
-      field,
-      min === 0 ? `must be at most ${max} characters` : `must be ${min}..${max} characters`,
-    );
-  }
-  return value;
-}
-
-/** An integer within [min, max]. */
-export function checkInt(field: string, value: number, min: number, max: number): number {
-  if (!Number.isInteger(value) || value < min || value > max) {
-    throw invalidArgument(field, `must be an integer in ${min}..${max}`);
-  }
-  return value;
-}
-
-/** A finite number within [min, max]. */
-export function checkNumber(field: string, value: number, min: number, max: number): number {
-  if (!Number.isFinite(value)) throw invalidArgument(field, 'must be finite');
-  if (value < min || value > max) throw invalidArgument(field, `must be in ${min}..${max}`);
-  return value;
-}
+// The shared checks (field first, then value, then bounds) live in the runtime.
+export { checkInt, checkLength, checkNumber } from '@autoserve/runtime';
 
 /** A Duration as whole seconds within [minS, maxS]; `fallback` when unset. */
 export function durationSeconds(
