@@ -51,6 +51,7 @@ export const DEFAULT_POLICY: Policy = {
   scaleToZeroIdleSeconds: 0,
   activationMetric: 'rps',
   activationThreshold: 0,
+  hpaCompatible: false,
 };
 
 /** Pure HPA: no prediction. */

@@ -23,11 +23,6 @@ const PREDICTABLE = new Set<ScalingMetric>(['rps', 'active_connections', 'cpu_pe
 /** A step or a noisy window must not inflate the observed load by more than 30%. */
 const MAX_GROWTH = 1.3;
 
-function hasInstanceValues(m: MetricInput, input: EngineInput): boolean {
-  if (!m.perInstance || m.perInstance.size === 0) return false;
-  return input.instances.some((i) => m.perInstance!.has(i.id));
-}
-
 /** Relative load growth expected over the lead time (>= 1). */
 function growthOf(metric: ScalingMetric, m: MetricInput, leadSeconds: number): number {
   if (leadSeconds <= 0 || !PREDICTABLE.has(metric)) return 1;
@@ -46,9 +41,11 @@ function ratioFor(
   queueAware: boolean,
 ): RatioResult | undefined {
   const current = input.currentReplicas;
-  if (metric !== 'latency_p95' && hasInstanceValues(m, input)) {
-    const r = perInstanceReplicas(m.perInstance!, input.instances, target, current, tol);
-    if (r) return r;
+  if (metric !== 'latency_p95' && m.perInstance && m.perInstance.size > 0) {
+    // Instance samples make it a per-pod metric: with none from a counted
+    // instance it is invalid, never sized from an app mean of not-ready rows.
+    const unreadyAside = metric === 'cpu_percent';
+    return perInstanceReplicas(m.perInstance, input.instances, target, current, tol, unreadyAside);
   }
   if (m.app === undefined) return undefined;
   if (metric === 'latency_p95') {
@@ -62,6 +59,8 @@ function ratioFor(
         ? queueLatencyReplicas(m.app, m.baseline, target, readyCount, { up: 0, down: tol.down })
         : appLevelReplicas(m.app, target, readyCount, tol);
     if (r.withinTolerance) return { ...r, replicas: current };
+    // HPA object metric (getUsageRatioReplicaCount): the ratio x ready pods as it is.
+    if (input.policy.hpaCompatible) return r;
     const replicas = r.ratio > 1 ? Math.max(r.replicas, current) : Math.min(r.replicas, current);
     return { ...r, replicas };
   }

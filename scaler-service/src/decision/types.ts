@@ -63,6 +63,11 @@ export interface Policy {
   scaleToZeroIdleSeconds: number;
   activationMetric: MetricName;
   activationThreshold: number;
+  /**
+   * Kubernetes HPA semantics exactly: every addition of ours off (predictive
+   * lead, queue-model latency, the latency floor, cooldown, scale to zero).
+   */
+  hpaCompatible: boolean;
 }
 
 /** Window aggregate of one metric for one app. */
@@ -171,4 +176,10 @@ export interface Decision {
   limitedBy: string;
   reasons: string[];
   cooldownRemainingMs: number;
+  /**
+   * Whether `recommendedReplicas` enters the stabilization history. False
+   * where the HPA returns before normalizeDesiredReplicas: invalid metrics,
+   * out-of-bounds corrections.
+   */
+  record: boolean;
 }

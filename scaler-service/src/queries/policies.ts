@@ -8,7 +8,7 @@ const POLICY_COLUMNS = `min_replicas, max_replicas, target_rps_per_replica, max_
   latency_weight, connection_weight, scale_up_tolerance, scale_down_tolerance,
   scale_up_stabilization_seconds, scale_down_stabilization_seconds, scale_up_policies,
   scale_down_policies, scale_up_select_policy, scale_down_select_policy,
-  scale_to_zero_idle_seconds, activation_threshold, activation_metric`;
+  scale_to_zero_idle_seconds, activation_threshold, activation_metric, hpa_compatible`;
 
 const ORDER = POLICY_COLUMNS.split(',').map((c) => c.trim()) as (keyof PolicyRow)[];
 

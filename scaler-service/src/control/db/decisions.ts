@@ -1,5 +1,7 @@
+import type { HistoryView } from '../../decision/history.js';
 import type { Decision, Recommendation, ScaleEvent } from '../../decision/types.js';
 import type { Db } from '../../queries/db.js';
+import type { HistoryStore } from '../recorded-evaluation.js';
 
 /** A scaling_decisions row; id is int8 (a string). */
 export interface DecisionRow {
@@ -37,6 +39,7 @@ export async function recordDecision(db: Db, d: Decision, acted: boolean): Promi
     d.limitedBy || null,
     JSON.stringify(d.reasons),
     JSON.stringify(d.proposals),
+    d.record,
   ];
   if (!acted) {
     const res = await db.query(
@@ -44,17 +47,49 @@ export async function recordDecision(db: Db, d: Decision, acted: boolean): Promi
               winning_metric = $7, limited_by = $8, reasons = $9, proposals = $10
         WHERE id = (SELECT id FROM scaling_decisions WHERE app_name = $1
                      ORDER BY decided_at DESC, id DESC LIMIT 1)
-          AND NOT acted AND recommended_replicas = $4 AND $6 = false`,
+          AND NOT acted AND in_history AND recommended_replicas = $4 AND $6 = false
+          AND $11::boolean`,
       params,
     );
     if ((res.rowCount ?? 0) > 0) return;
   }
   await db.query(
     `INSERT INTO scaling_decisions (app_name, decided_at, current_replicas, recommended_replicas,
-       desired_replicas, acted, winning_metric, limited_by, reasons, proposals)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+       desired_replicas, acted, winning_metric, limited_by, reasons, proposals, in_history)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     params,
   );
+}
+
+/**
+ * The HPA's first history entry: the current count at the app's first
+ * evaluation, kept like any recommendation (so the down window holds it).
+ */
+export async function insertSeedRecommendation(
+  db: Db,
+  appName: string,
+  seed: Recommendation,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO scaling_decisions (app_name, decided_at, current_replicas, recommended_replicas,
+       desired_replicas, acted, reasons, proposals)
+     VALUES ($1, $2, $3, $3, $3, false, $4, '[]')`,
+    [
+      appName,
+      new Date(seed.at),
+      seed.replicas,
+      JSON.stringify(['first evaluation: the current count seeds the stabilization window']),
+    ],
+  );
+}
+
+/** Whether the app ever had a recommendation recorded (the HPA seeds only when not). */
+export async function anyDecisionExists(db: Db, appName: string): Promise<boolean> {
+  const res = await db.query<{ e: boolean }>(
+    'SELECT EXISTS (SELECT 1 FROM scaling_decisions WHERE app_name = $1 AND in_history) AS e',
+    [appName],
+  );
+  return res.rows[0]?.e === true;
 }
 
 /** Recommendations made after `since` (the stabilization window's history). */
@@ -65,7 +100,7 @@ export async function listRecommendationsSince(
 ): Promise<Recommendation[]> {
   const res = await db.query<{ at: Date; replicas: number }>(
     `SELECT decided_at AS at, recommended_replicas AS replicas FROM scaling_decisions
-      WHERE app_name = $1 AND decided_at > $2 ORDER BY decided_at`,
+      WHERE app_name = $1 AND decided_at > $2 AND in_history ORDER BY decided_at`,
     [appName, since],
   );
   return res.rows.map((r) => ({ at: r.at.getTime(), replicas: r.replicas }));
@@ -100,10 +135,40 @@ export async function listActedDecisions(
   return res.rows;
 }
 
-/** Drops non-acting rows older than `before` (acting ones are the history users read). */
+/**
+ * Drops non-acting rows older than `before` (acting ones are the history
+ * users read), keeping each app's newest recorded one: it says the app has
+ * started, so the HPA's first-evaluation seed is not repeated after a gap.
+ */
 export async function pruneDecisions(db: Db, before: Date): Promise<number> {
-  const res = await db.query('DELETE FROM scaling_decisions WHERE NOT acted AND decided_at < $1', [
-    before,
-  ]);
+  const res = await db.query(
+    `DELETE FROM scaling_decisions d WHERE NOT acted AND decided_at < $1
+        AND id <> (SELECT max(id) FROM scaling_decisions k
+                    WHERE k.app_name = d.app_name AND k.in_history)`,
+    [before],
+  );
   return res.rowCount ?? 0;
+}
+
+/**
+ * The autoscaling history kept in scaling_decisions: a recommendation is a
+ * row with in_history, a scaling action an acted row, the first-evaluation
+ * seed a row of its own; repeated non-acting recommendations merge.
+ */
+export function sqlHistoryStore(db: Db): HistoryStore {
+  return {
+    async load(appName, since, lastScaledAt): Promise<HistoryView> {
+      const recommendations = await listRecommendationsSince(db, appName, since);
+      return {
+        recommendations,
+        scaleEvents: await listScaleEventsSince(db, appName, since),
+        ...(lastScaledAt === undefined ? {} : { lastScaledAt }),
+        started: recommendations.length > 0 || (await anyDecisionExists(db, appName)),
+      };
+    },
+    async write(d, writes, acted) {
+      if (writes.seed) await insertSeedRecommendation(db, d.appName, writes.seed);
+      if (writes.recommendation || acted) await recordDecision(db, d, acted);
+    },
+  };
 }

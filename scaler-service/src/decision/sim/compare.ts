@@ -38,7 +38,12 @@ export function compareControllers(model: ServiceModel = DEFAULT_SERVICE): SimRe
     const trace = make();
     const controllers = [
       engineController('autoserve', policy, ENGINE_OPTIONS, ENGINE_INTERVAL_SECONDS),
-      engineController('hpa-default', policy, HPA_OPTIONS, HPA_SYNC_SECONDS),
+      engineController(
+        'hpa-default',
+        { ...policy, hpaCompatible: true },
+        HPA_OPTIONS,
+        HPA_SYNC_SECONDS,
+      ),
       thresholdController(policy, HPA_SYNC_SECONDS),
     ];
     for (const c of controllers) out.push(simulate(trace, c, model, SIM_OPTIONS));
