@@ -33,7 +33,7 @@ export interface HistoryWrites {
 export function historySeconds(p: Policy): number {
   return Math.max(
     p.scaleUp.stabilizationSeconds,
-    p.scaleDown.stabilizationSeconds,
+    p.scaleDown.stabilizationSeconds * (p.hpaCompatible ? 1 : 2),
     ...p.scaleUp.policies.map((x) => x.periodSeconds),
     ...p.scaleDown.policies.map((x) => x.periodSeconds),
     1,

@@ -38,8 +38,9 @@ function ratioFor(
   input: EngineInput,
   target: number,
   tol: Tolerance,
-  queueAware: boolean,
+  options: EngineOptions,
 ): RatioResult | undefined {
+  const queueAware = options.queueAwareLatency;
   const current = input.currentReplicas;
   if (metric !== 'latency_p95' && m.perInstance && m.perInstance.size > 0) {
     // Instance samples make it a per-pod metric: with none from a counted
@@ -56,7 +57,10 @@ function ratioFor(
     // any excess is acted on, sized by the queue model.
     const r =
       queueAware && m.baseline !== undefined
-        ? queueLatencyReplicas(m.app, m.baseline, target, readyCount, { up: 0, down: tol.down })
+        ? queueLatencyReplicas(m.app, m.baseline, target * options.latencyHeadroom, readyCount, {
+            up: 0,
+            down: tol.down,
+          })
         : appLevelReplicas(m.app, target, readyCount, tol);
     if (r.withinTolerance) return { ...r, replicas: current };
     // HPA object metric (getUsageRatioReplicaCount): the ratio x ready pods as it is.
@@ -64,8 +68,22 @@ function ratioFor(
     const replicas = r.ratio > 1 ? Math.max(r.replicas, current) : Math.min(r.replicas, current);
     return { ...r, replicas };
   }
-  if (PER_REPLICA.has(metric)) return appLevelReplicas(m.app / current, target, current, tol);
+  if (PER_REPLICA.has(metric)) {
+    // Over the objective the window mean lags the demand that is hurting now:
+    // read the fitted level at the newest sample (only ever upwards).
+    const rising =
+      options.levelWhenHot && latencyHot(input) ? Math.max(0, m.trendPerSecond ?? 0) : 0;
+    const level = m.app + rising * (input.policy.evaluationWindowSeconds / 2);
+    return appLevelReplicas(level / current, target, current, tol);
+  }
   return appLevelReplicas(m.app, target, current, tol);
+}
+
+/** The window p95 is above the app's latency objective. */
+function latencyHot(input: EngineInput): boolean {
+  const slo = input.policy.targets.latency_p95 ?? 0;
+  const p95 = input.metrics.latency_p95?.app;
+  return slo > 0 && input.policy.weights.latency_p95 !== 0 && p95 !== undefined && p95 > slo;
 }
 
 /** The app reports RPS and it is zero over the window. */
@@ -104,7 +122,7 @@ export function computeProposals(input: EngineInput, options: EngineOptions): Pr
     const target = policy.targets[metric] ?? 0;
     if (!(target > 0) || policy.weights[metric] === 0) continue;
     const m = input.metrics[metric];
-    const r = m ? ratioFor(metric, m, input, target, tol, options.queueAwareLatency) : undefined;
+    const r = m ? ratioFor(metric, m, input, target, tol, options) : undefined;
     if (!m || !r) {
       if (!input.reported.has(metric)) continue;
       // Latency only exists while requests flow: none at zero traffic is not missing data.
@@ -144,14 +162,7 @@ export function computeProposals(input: EngineInput, options: EngineOptions): Pr
     let result = r;
     let note = r.note;
     if (growth > 1) {
-      const predicted = ratioFor(
-        metric,
-        m,
-        input,
-        target / growth,
-        tol,
-        options.queueAwareLatency,
-      )!;
+      const predicted = ratioFor(metric, m, input, target / growth, tol, options)!;
       if (predicted.replicas > r.replicas) {
         result = predicted;
         const pct = Math.round((growth - 1) * 100);
