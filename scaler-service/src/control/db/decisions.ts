@@ -83,41 +83,42 @@ export async function insertSeedRecommendation(
   );
 }
 
-/** Whether the app ever had a recommendation recorded (the HPA seeds only when not). */
-export async function anyDecisionExists(db: Db, appName: string): Promise<boolean> {
-  const res = await db.query<{ e: boolean }>(
-    'SELECT EXISTS (SELECT 1 FROM scaling_decisions WHERE app_name = $1 AND in_history) AS e',
-    [appName],
-  );
-  return res.rows[0]?.e === true;
-}
-
-/** Recommendations made after `since` (the stabilization window's history). */
-export async function listRecommendationsSince(
+/**
+ * The app's history after `since` in one round trip: recorded
+ * recommendations (in_history rows), scaling actions (acted rows, as the
+ * change they made), and whether anything was ever recorded (the HPA seeds
+ * only when not), from the (app_name, decided_at) index.
+ */
+export async function loadHistorySince(
   db: Db,
   appName: string,
   since: Date,
-): Promise<Recommendation[]> {
-  const res = await db.query<{ at: Date; replicas: number }>(
-    `SELECT decided_at AS at, recommended_replicas AS replicas FROM scaling_decisions
-      WHERE app_name = $1 AND decided_at > $2 AND in_history ORDER BY decided_at`,
+): Promise<{ recommendations: Recommendation[]; scaleEvents: ScaleEvent[]; started: boolean }> {
+  const res = await db.query<{
+    at: Date | null;
+    replicas: number | null;
+    change: number | null;
+    acted: boolean | null;
+    in_history: boolean | null;
+    started: boolean;
+  }>(
+    `SELECT d.decided_at AS at, d.recommended_replicas AS replicas,
+            d.desired_replicas - d.current_replicas AS change, d.acted, d.in_history,
+            EXISTS (SELECT 1 FROM scaling_decisions e WHERE e.app_name = $1 AND e.in_history)
+              AS started
+       FROM (VALUES (1)) one
+       LEFT JOIN scaling_decisions d ON d.app_name = $1 AND d.decided_at > $2
+      ORDER BY d.decided_at, d.id`,
     [appName, since],
   );
-  return res.rows.map((r) => ({ at: r.at.getTime(), replicas: r.replicas }));
-}
-
-/** Scaling actions carried out after `since` (the rate policies' periods). */
-export async function listScaleEventsSince(
-  db: Db,
-  appName: string,
-  since: Date,
-): Promise<ScaleEvent[]> {
-  const res = await db.query<{ at: Date; change: number }>(
-    `SELECT decided_at AS at, desired_replicas - current_replicas AS change FROM scaling_decisions
-      WHERE app_name = $1 AND decided_at > $2 AND acted ORDER BY decided_at`,
-    [appName, since],
-  );
-  return res.rows.map((r) => ({ at: r.at.getTime(), change: r.change }));
+  const recommendations: Recommendation[] = [];
+  const scaleEvents: ScaleEvent[] = [];
+  for (const r of res.rows) {
+    if (!r.at) continue;
+    if (r.in_history) recommendations.push({ at: r.at.getTime(), replicas: r.replicas! });
+    if (r.acted) scaleEvents.push({ at: r.at.getTime(), change: r.change! });
+  }
+  return { recommendations, scaleEvents, started: res.rows[0]?.started === true };
 }
 
 /** Acting decisions newest first, before the (time, id) position. */
@@ -158,13 +159,8 @@ export async function pruneDecisions(db: Db, before: Date): Promise<number> {
 export function sqlHistoryStore(db: Db): HistoryStore {
   return {
     async load(appName, since, lastScaledAt): Promise<HistoryView> {
-      const recommendations = await listRecommendationsSince(db, appName, since);
-      return {
-        recommendations,
-        scaleEvents: await listScaleEventsSince(db, appName, since),
-        ...(lastScaledAt === undefined ? {} : { lastScaledAt }),
-        started: recommendations.length > 0 || (await anyDecisionExists(db, appName)),
-      };
+      const h = await loadHistorySince(db, appName, since);
+      return { ...h, ...(lastScaledAt === undefined ? {} : { lastScaledAt }) };
     },
     async write(d, writes, acted) {
       if (writes.seed) await insertSeedRecommendation(db, d.appName, writes.seed);
