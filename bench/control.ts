@@ -122,6 +122,9 @@ export async function main(args: string[]): Promise<void> {
         `p50 ${scale.passMs.p50} ms, p95 ${scale.passMs.p95} ms over ${scale.passes} passes, ` +
         `${scale.roundTripsPerApp.toFixed(1)} round trips per app\n`,
     );
+    for (const [k, v] of Object.entries(scale.statementsPerApp)) {
+      process.stdout.write(`  ${pad(v.toFixed(2), 6)}/app  ${k}\n`);
+    }
   }
   const out = {
     bench: 'control',

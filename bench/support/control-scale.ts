@@ -45,25 +45,45 @@ function fakeRuntime(): Runtime {
   };
 }
 
-/** Counts every statement sent: pool.query and the queries of checked-out clients. */
-function countingPool(url: string): { pool: pg.Pool; count: () => number } {
+/** Counts every statement sent: pool.query and the queries of checked-out clients, by kind. */
+function countingPool(url: string): {
+  pool: pg.Pool;
+  count: () => number;
+  kinds: Map<string, number>;
+  times: Map<string, number>;
+} {
   const pool = new pg.Pool({ connectionString: url, max: 4 });
   let n = 0;
+  const kinds = new Map<string, number>();
+  const times = new Map<string, number>();
+  const kindOf = (q: unknown) => {
+    const text = typeof q === 'string' ? q : ((q as { text?: string })?.text ?? '?');
+    return text.replace(/\s+/g, ' ').trim().slice(0, 48);
+  };
+  const note = (q: unknown) => {
+    n++;
+    const k = kindOf(q);
+    kinds.set(k, (kinds.get(k) ?? 0) + 1);
+  };
   const poolQuery = pool.query.bind(pool);
   pool.query = ((...a: unknown[]) => {
-    n++;
-    return (poolQuery as (...x: unknown[]) => unknown)(...a);
+    note(a[0]);
+    const t = performance.now();
+    const p = (poolQuery as (...x: unknown[]) => Promise<unknown>)(...a);
+    const k = kindOf(a[0]);
+    void p.finally(() => times.set(k, (times.get(k) ?? 0) + performance.now() - t)).catch(() => {});
+    return p;
   }) as typeof pool.query;
   pool.on('acquire', (client: pg.PoolClient & { counted?: boolean }) => {
     if (client.counted) return;
     client.counted = true;
     const q = client.query.bind(client);
     client.query = ((...a: unknown[]) => {
-      n++;
+      note(a[0]);
       return (q as (...x: unknown[]) => unknown)(...a);
     }) as typeof client.query;
   });
-  return { pool, count: () => n };
+  return { pool, count: () => n, kinds, times };
 }
 
 export interface ScaleFigure {
@@ -72,6 +92,10 @@ export interface ScaleFigure {
   passes: number;
   passMs: { p50: number; p95: number; max: number };
   roundTripsPerApp: number;
+  /** Statements per app per pass by their first words, most frequent first. */
+  statementsPerApp: Record<string, number>;
+  /** Milliseconds per pass spent in each kind of statement (pool.query only). */
+  msPerPass: Record<string, number>;
 }
 
 /**
@@ -83,9 +107,12 @@ export interface ScaleFigure {
  */
 export async function controlScale(apps: number, perApp: number, passes: number) {
   const db = await benchDatabase('autoserve_bench_control');
-  const { pool, count } = countingPool(db.primaryUrl);
+  const { pool, count, kinds, times: spent } = countingPool(db.primaryUrl);
+  // Setup and the fresh samples between passes go through their own pool (not counted).
+  const admin = new pg.Pool({ connectionString: db.primaryUrl, max: 2 });
   try {
-    await pool.query("DELETE FROM applications WHERE name LIKE 'scale-%'");
+    await admin.query("DELETE FROM applications WHERE name LIKE 'scale-%'");
+    await admin.query("DELETE FROM metrics WHERE app_name LIKE 'scale-%'");
     const spec = JSON.stringify({
       image: 'bench',
       command: [],
@@ -96,7 +123,7 @@ export async function controlScale(apps: number, perApp: number, passes: number)
       memory_limit_bytes: 0,
       labels: {},
     });
-    await pool.query(
+    await admin.query(
       `INSERT INTO applications (name, spec, status, mode, desired_replicas)
        SELECT 'scale-' || lpad(i::text, 5, '0'), $1, 'running', 'auto', $2
          FROM generate_series(1, $3::int) i`,
@@ -122,22 +149,43 @@ export async function controlScale(apps: number, perApp: number, passes: number)
       isLeader: () => true,
     });
     await pass.run();
-    // Samples covering the next few minutes, so every window has data.
-    await pool.query(
-      `INSERT INTO metrics (app_name, instance_id, metric_type, timestamp, value, aggregation_level)
-       SELECT app_name, id, 'cpu_percent', now() + make_interval(secs => s), 55 + (id % 10), 'instance'
-         FROM instances, generate_series(-50, 240, 10) s WHERE app_name LIKE 'scale-%'`,
+    // As the health checker would: every instance up and passing its probe.
+    await admin.query(
+      `UPDATE instances SET status = 'running', health_status = 'healthy', ready_at = now()
+        WHERE app_name LIKE 'scale-%'`,
     );
-    await pool.query(
+    // A minute of samples every 10 s (as ingest keeps it fresh between passes):
+    // per-instance CPU, app-level rps and latency, and an hour of latency history.
+    const fresh = async () => {
+      await admin.query(
+        "DELETE FROM metrics WHERE app_name LIKE 'scale-%' AND timestamp > now() - interval '70 seconds'",
+      );
+      await admin.query(
+        `INSERT INTO metrics (app_name, instance_id, metric_type, timestamp, value, aggregation_level)
+         SELECT app_name, id, 'cpu_percent', now() - make_interval(secs => s), 55 + (id % 10), 'instance'
+           FROM instances, generate_series(0, 50, 10) s WHERE app_name LIKE 'scale-%'`,
+      );
+      await admin.query(
+        `INSERT INTO metrics (app_name, metric_type, timestamp, value, aggregation_level)
+         SELECT name, t, now() - make_interval(secs => s), CASE t WHEN 'rps' THEN 200 ELSE 150 END, 'app'
+           FROM applications, unnest(ARRAY['rps', 'latency_p95']) t, generate_series(0, 50, 10) s
+          WHERE name LIKE 'scale-%'`,
+      );
+    };
+    await admin.query(
       `INSERT INTO metrics (app_name, metric_type, timestamp, value, aggregation_level)
-       SELECT name, t, now() + make_interval(secs => s), CASE t WHEN 'rps' THEN 200 ELSE 150 END, 'app'
-         FROM applications, unnest(ARRAY['rps', 'latency_p95']) t, generate_series(-50, 240, 10) s
-        WHERE name LIKE 'scale-%'`,
+       SELECT name, 'latency_p95', now() - make_interval(secs => s), 140, 'app'
+         FROM applications, generate_series(80, 3590, 10) s WHERE name LIKE 'scale-%'`,
     );
-    await pool.query('ANALYZE metrics; ANALYZE instances; ANALYZE scaling_decisions');
+    await admin.query('ANALYZE metrics; ANALYZE instances; ANALYZE scaling_decisions');
     const times: number[] = [];
     const trips: number[] = [];
     for (let i = 0; i < passes; i++) {
+      await fresh();
+      if (i === 0) {
+        kinds.clear();
+        spent.clear();
+      }
       const before = count();
       const t = performance.now();
       await pass.run();
@@ -158,9 +206,19 @@ export async function controlScale(apps: number, perApp: number, passes: number)
         };
       })(),
       roundTripsPerApp: trips.reduce((a, b) => a + b, 0) / trips.length / apps,
+      msPerPass: Object.fromEntries(
+        [...spent].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v / passes)]),
+      ),
+      statementsPerApp: Object.fromEntries(
+        [...kinds]
+          .sort((a, b) => b[1] - a[1])
+          .map(([k, v]) => [k, Math.round((v / passes / apps) * 100) / 100]),
+      ),
     } satisfies ScaleFigure;
   } finally {
-    await pool.query("DELETE FROM applications WHERE name LIKE 'scale-%'").catch(() => {});
+    await admin.query("DELETE FROM applications WHERE name LIKE 'scale-%'").catch(() => {});
+    await admin.query("DELETE FROM metrics WHERE app_name LIKE 'scale-%'").catch(() => {});
+    await admin.end();
     await pool.end();
   }
 }

@@ -3,29 +3,42 @@ import { recordScalingDecision, withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import { ENGINE_OPTIONS } from '../decision/defaults.js';
 import { type EngineBase, evaluateWithHistory, historySeconds } from '../decision/history.js';
-import type { Decision } from '../decision/types.js';
+import type { Decision, Policy } from '../decision/types.js';
 import { type AppRow, maybeGetApp, updateApp } from '../queries/apps.js';
 import type { Db } from '../queries/db.js';
 import { insertEvent } from '../queries/events.js';
-import { listAppInstances } from '../queries/instances.js';
+import { type InstanceRow, listAppInstances } from '../queries/instances.js';
 import { maybeGetPolicy } from '../queries/policies.js';
 import { sqlHistoryStore } from './db/decisions.js';
-import { getEngineMetrics } from './db/metric-windows.js';
+import { type EngineMetrics, getEngineMetrics, type MetricsRequest } from './db/metric-windows.js';
 import { recordAction } from './db/remediation.js';
 import { toEnginePolicy } from './policy.js';
 import { evaluateRecorded } from './recorded-evaluation.js';
 
 const DEFAULT_LEAD_S = ENGINE_OPTIONS.predictiveLeadSeconds;
 
+/** What the metric windows are read over for an app under its policy. */
+export function metricsRequest(appName: string, policy: Policy): MetricsRequest {
+  return {
+    appName,
+    windowSeconds: policy.evaluationWindowSeconds,
+    lookbackSeconds: Math.max(600, policy.scaleToZeroIdleSeconds),
+    activation: policy.activationMetric,
+  };
+}
+
 /**
- * Everything the engine needs about an app at `now` except its history, read
- * in one transaction: policy, replicas (the desired count, as the HPA's scale
- * subresource), instance readiness, metric windows, and the measured
- * start-up time as the predictive lead.
+ * The engine input of an app except its history, from what was read:
+ * replicas (the desired count, as the HPA's scale subresource), instance
+ * readiness, metric windows, and the measured start-up time as the lead.
  */
-export async function gatherBase(db: Db, app: AppRow, now: number): Promise<EngineBase> {
-  const policy = toEnginePolicy(await maybeGetPolicy(db, app.name));
-  const rows = await listAppInstances(db, app.name);
+export function baseFrom(
+  app: AppRow,
+  policy: Policy,
+  rows: readonly InstanceRow[],
+  m: EngineMetrics,
+  now: number,
+): EngineBase {
   const live = rows.filter(
     (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
   );
@@ -35,12 +48,6 @@ export async function gatherBase(db: Db, app: AppRow, now: number): Promise<Engi
   const lead = startups.length
     ? Math.min(60, Math.max(1, startups.reduce((a, b) => a + b, 0) / startups.length))
     : DEFAULT_LEAD_S;
-  const m = await getEngineMetrics(db, {
-    appName: app.name,
-    windowSeconds: policy.evaluationWindowSeconds,
-    lookbackSeconds: Math.max(600, policy.scaleToZeroIdleSeconds),
-    activation: policy.activationMetric,
-  });
   const floor = Math.max(app.created_at.getTime(), app.last_scaled_at?.getTime() ?? 0);
   return {
     appName: app.name,
@@ -57,6 +64,14 @@ export async function gatherBase(db: Db, app: AppRow, now: number): Promise<Engi
     now,
     options: { ...ENGINE_OPTIONS, predictiveLeadSeconds: Math.round(lead) },
   };
+}
+
+/** Everything the engine needs about one app at `now` except its history, read in `db`. */
+export async function gatherBase(db: Db, app: AppRow, now: number): Promise<EngineBase> {
+  const policy = toEnginePolicy(await maybeGetPolicy(db, app.name));
+  const rows = await listAppInstances(db, app.name);
+  const m = await getEngineMetrics(db, metricsRequest(app.name, policy));
+  return baseFrom(app, policy, rows, m, now);
 }
 
 /** The app's evaluation without acting or recording (ExplainScaling). */
@@ -147,7 +162,7 @@ export async function evaluateAndAct(
  * decision ("stabilization", "cooldown", "max_replicas", "rate"), else the
  * winning metric, else "none".
  */
-function decisionReason(d: Decision): string {
+export function decisionReason(d: Decision): string {
   if (d.limitedBy) return d.limitedBy.split(/[\s(]/)[0]!.toLowerCase();
   return d.winningMetric ?? 'none';
 }

@@ -1,16 +1,52 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type AppRow, listAppsByStatus } from '../queries/apps.js';
-import { ACTIVE } from '../reconciler/plan.js';
+import { type InstanceRow, listInstancesOfApps } from '../queries/instances.js';
+import { ACTIVE, planApp } from '../reconciler/plan.js';
 import type { createReconciler } from '../reconciler/reconcile.js';
 import type { Runtime, RuntimeInstance } from '../runtime/types.js';
 import { APP_STATUSES } from '../validation/lifecycle.js';
-import { evaluateAndAct } from './autoscaler.js';
 import type { ControlConfig } from './config.js';
 import { pruneDecisions } from './db/decisions.js';
 import { countAppInstances, listLivePorts } from './db/instance-extra.js';
+import { listAppsWithPendingActions } from './db/remediation.js';
 import { markEngineDown } from './engine-down.js';
+import { createBaselineCache, evaluateApps } from './evaluate-apps.js';
 import { settleOutcomes } from './outcomes.js';
+
+/**
+ * True when reconciling the app would change nothing: it is running, the
+ * plan (with every back-off treated as expired, so anything waiting counts
+ * as work) has no step, and its replica count matches the live instances.
+ * The full reconcile then only reads; skipping it is what lets one pass over
+ * a thousand quiet apps cost a few statements.
+ */
+function settled(
+  app: AppRow,
+  rows: InstanceRow[],
+  containers: RuntimeInstance[],
+  now: number,
+): boolean {
+  if (app.status !== 'running') return false;
+  const steps = planApp({
+    app: {
+      name: app.name,
+      status: app.status,
+      desiredReplicas: app.desired_replicas,
+      generation: app.generation,
+    },
+    rows,
+    containers,
+    now,
+    drainMs: 0,
+    retryAt: () => 0,
+  });
+  if (steps.length > 0) return false;
+  const live = rows.filter(
+    (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
+  );
+  return app.replicas === live.length && live.length === app.desired_replicas;
+}
 
 /**
  * One pass of the control loop over every app, as a factory so the loop
@@ -32,6 +68,7 @@ export function createControlPass(deps: {
   const nextEval = new Map<string, number>();
   let engineDown = false;
   let lastPrune = 0;
+  const baselines = createBaselineCache();
 
   const run = async () => {
     if (!isLeader()) return;
@@ -57,17 +94,26 @@ export function createControlPass(deps: {
       else byApp.set(c.appName, [...(byApp.get(c.appName) ?? []), c]);
     }
     const taken = new Set([...(await listLivePorts(db)), ...containers.map((c) => c.port)]);
+    const names = apps.map((a) => a.name);
+    const rowsByApp = await listInstancesOfApps(db, names);
+    const pending = await listAppsWithPendingActions(db, names);
     const now = Date.now();
+    const due = apps.filter(
+      (a) => a.mode === 'auto' && ACTIVE.has(a.status) && now >= (nextEval.get(a.name) ?? 0),
+    );
+    for (const a of due) nextEval.set(a.name, now + config.evaluationIntervalMs);
+    // Evaluate first, so a scale-out is carried out in this same pass.
+    const decisions = await evaluateApps(db, due, rowsByApp, now, baselines);
     for (const app of apps) {
       if (!isLeader()) return;
-      let current: AppRow = app;
-      // Evaluate first, so a scale-out is carried out in this same pass.
-      if (app.mode === 'auto' && ACTIVE.has(app.status) && now >= (nextEval.get(app.name) ?? 0)) {
-        nextEval.set(app.name, now + config.evaluationIntervalMs);
-        const d = await evaluateAndAct(db, app.name, Date.now());
-        if (d && d.action !== 'none') current = { ...app, desired_replicas: d.desiredReplicas };
-      }
-      const obs = await reconcile(current, byApp.get(app.name) ?? [], taken);
+      const d = decisions.get(app.name);
+      const current: AppRow =
+        d && d.action !== 'none' ? { ...app, desired_replicas: d.desiredReplicas } : app;
+      const mine = byApp.get(app.name) ?? [];
+      const rows = rowsByApp.get(app.name) ?? [];
+      // A settled app with nothing to do costs no further round trip.
+      if (!pending.has(app.name) && settled(current, rows, mine, now)) continue;
+      const obs = await reconcile(current, mine, taken);
       const total = await countAppInstances(db, app.name);
       await settleOutcomes(db, app, { ...obs, total }, config.outcomeTimeoutMs, Date.now());
     }

@@ -39,3 +39,16 @@ export async function maybeGetPolicy(db: Db, appName: string): Promise<StoredPol
   );
   return res.rows[0];
 }
+
+/** The policies of many apps by name; apps without one are absent (one control pass). */
+export async function listPoliciesOfApps(
+  db: Db,
+  appNames: readonly string[],
+): Promise<Map<string, StoredPolicy>> {
+  const res = await db.query<StoredPolicy>(
+    `SELECT app_name, updated_at, ${POLICY_COLUMNS} FROM scaling_policies
+      WHERE app_name = ANY ($1)`,
+    [appNames],
+  );
+  return new Map(res.rows.map((r) => [r.app_name, r]));
+}

@@ -1,6 +1,9 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { evaluateAndAct } from '../../../scaler-service/src/control/autoscaler.js';
+import { evaluateApps } from '../../../scaler-service/src/control/evaluate-apps.js';
+import { maybeGetApp } from '../../../scaler-service/src/queries/apps.js';
+import { listInstancesOfApps } from '../../../scaler-service/src/queries/instances.js';
 import { createTestDatabase, dropTestDatabase, type TestDb } from '../../support/database.js';
 import { insertApp, ownerPool } from './support.js';
 
@@ -89,5 +92,40 @@ describe('control loop history (hpa_compatible)', () => {
     await cpu('gap', 77.5);
     const second = await evaluateAndAct(pool, 'gap', t0 + 60 * S);
     expect([first!.desiredReplicas, second!.desiredReplicas]).toEqual([1, 2]);
+  });
+
+  it('the batched evaluation of a control pass writes what evaluateAndAct writes', async () => {
+    const policy = { scale_down_stabilization_seconds: 60, hpa_compatible: false };
+    await appWithPods('one', 5, policy);
+    await appWithPods('many', 5, policy);
+    const t0 = Date.now();
+    for (const [t, level] of [
+      [0, 50],
+      [15, 50],
+      [30, 20],
+      [45, 20],
+      [61, 20],
+      [80, 20],
+      [95, 90],
+    ] as const) {
+      await cpu('one', level);
+      await cpu('many', level);
+      await evaluateAndAct(pool, 'one', t0 + t * S);
+      const app = (await maybeGetApp(pool, 'many'))!;
+      await evaluateApps(pool, [app], await listInstancesOfApps(pool, ['many']), t0 + t * S);
+    }
+    const rows = async (name: string) =>
+      (
+        await pool.query(
+          `SELECT decided_at, current_replicas, recommended_replicas, desired_replicas, acted,
+                  in_history, winning_metric, limited_by, reasons
+             FROM scaling_decisions WHERE app_name = $1 ORDER BY decided_at, id`,
+          [name],
+        )
+      ).rows;
+    const one = await rows('one');
+    expect(one.length).toBeGreaterThan(2);
+    expect(one.some((r) => r.acted)).toBe(true);
+    expect(await rows('many')).toEqual(one);
   });
 });

@@ -74,51 +74,176 @@ export async function insertSeedRecommendation(
     `INSERT INTO scaling_decisions (app_name, decided_at, current_replicas, recommended_replicas,
        desired_replicas, acted, reasons, proposals)
      VALUES ($1, $2, $3, $3, $3, false, $4, '[]')`,
-    [
-      appName,
-      new Date(seed.at),
-      seed.replicas,
-      JSON.stringify(['first evaluation: the current count seeds the stabilization window']),
-    ],
+    [appName, new Date(seed.at), seed.replicas, JSON.stringify(SEED_REASONS)],
   );
 }
 
+/** The newest scaling_decisions row of an app (what a repeated recommendation merges into). */
+export interface LatestDecision {
+  id: string;
+  acted: boolean;
+  inHistory: boolean;
+  recommended: number | null;
+}
+
+export interface KeptHistory {
+  recommendations: Recommendation[];
+  scaleEvents: ScaleEvent[];
+  /** Whether anything was ever recorded (the HPA seeds only when not). */
+  started: boolean;
+  latest: LatestDecision | undefined;
+}
+
 /**
- * The app's history after `since` in one round trip: recorded
- * recommendations (in_history rows), scaling actions (acted rows, as the
- * change they made), and whether anything was ever recorded (the HPA seeds
- * only when not), from the (app_name, decided_at) index.
+ * The histories of many apps after each one's `since`, in two statements
+ * over the (app_name, decided_at) index: recorded recommendations
+ * (in_history rows), scaling actions (acted rows, as the change they made),
+ * whether the app ever recorded anything, and its newest row.
  */
-export async function loadHistorySince(
+export async function loadHistories(
   db: Db,
-  appName: string,
-  since: Date,
-): Promise<{ recommendations: Recommendation[]; scaleEvents: ScaleEvent[]; started: boolean }> {
-  const res = await db.query<{
-    at: Date | null;
-    replicas: number | null;
-    change: number | null;
+  reqs: readonly { appName: string; since: Date }[],
+): Promise<Map<string, KeptHistory>> {
+  const out = new Map<string, KeptHistory>();
+  if (reqs.length === 0) return out;
+  const names = reqs.map((r) => r.appName);
+  const rows = await db.query<{
+    app: string;
+    at: Date;
+    replicas: number;
+    change: number;
+    acted: boolean;
+    in_history: boolean;
+  }>(
+    `SELECT w.app, d.decided_at AS at, d.recommended_replicas AS replicas,
+            d.desired_replicas - d.current_replicas AS change, d.acted, d.in_history
+       FROM unnest($1::text[], $2::timestamptz[]) w(app, since)
+       JOIN scaling_decisions d ON d.app_name = w.app AND d.decided_at > w.since
+      ORDER BY w.app, d.decided_at, d.id`,
+    [names, reqs.map((r) => r.since)],
+  );
+  const heads = await db.query<{
+    app: string;
+    id: string | null;
     acted: boolean | null;
     in_history: boolean | null;
+    recommended: number | null;
     started: boolean;
   }>(
-    `SELECT d.decided_at AS at, d.recommended_replicas AS replicas,
-            d.desired_replicas - d.current_replicas AS change, d.acted, d.in_history,
-            EXISTS (SELECT 1 FROM scaling_decisions e WHERE e.app_name = $1 AND e.in_history)
+    `SELECT w.app, l.id, l.acted, l.in_history, l.recommended_replicas AS recommended,
+            EXISTS (SELECT 1 FROM scaling_decisions e WHERE e.app_name = w.app AND e.in_history)
               AS started
-       FROM (VALUES (1)) one
-       LEFT JOIN scaling_decisions d ON d.app_name = $1 AND d.decided_at > $2
-      ORDER BY d.decided_at, d.id`,
-    [appName, since],
+       FROM unnest($1::text[]) w(app)
+       LEFT JOIN LATERAL (
+         SELECT id, acted, in_history, recommended_replicas FROM scaling_decisions
+          WHERE app_name = w.app ORDER BY decided_at DESC, id DESC LIMIT 1) l ON true`,
+    [names],
   );
-  const recommendations: Recommendation[] = [];
-  const scaleEvents: ScaleEvent[] = [];
-  for (const r of res.rows) {
-    if (!r.at) continue;
-    if (r.in_history) recommendations.push({ at: r.at.getTime(), replicas: r.replicas! });
-    if (r.acted) scaleEvents.push({ at: r.at.getTime(), change: r.change! });
+  for (const h of heads.rows) {
+    out.set(h.app, {
+      recommendations: [],
+      scaleEvents: [],
+      started: h.started,
+      latest:
+        h.id === null
+          ? undefined
+          : { id: h.id, acted: h.acted!, inHistory: h.in_history!, recommended: h.recommended },
+    });
   }
-  return { recommendations, scaleEvents, started: res.rows[0]?.started === true };
+  for (const r of rows.rows) {
+    const k = out.get(r.app)!;
+    if (r.in_history) k.recommendations.push({ at: r.at.getTime(), replicas: r.replicas });
+    if (r.acted) k.scaleEvents.push({ at: r.at.getTime(), change: r.change });
+  }
+  return out;
+}
+
+/** A non-acting evaluation to record in a batch (see recordNonActing). */
+export interface NonActing {
+  decision: Decision;
+  seed: Recommendation | undefined;
+  latest: LatestDecision | undefined;
+}
+
+const SEED_REASONS = ['first evaluation: the current count seeds the stabilization window'];
+
+/**
+ * Records many non-acting evaluations in at most two statements, row for
+ * row what insertSeedRecommendation + recordDecision write one app at a
+ * time: the seed row, then the recommendation merged into the newest row
+ * when it repeats it (a seed repeated by the first recommendation is that
+ * one row), else a new row. Evaluations that record nothing are skipped.
+ */
+export async function recordNonActing(db: Db, items: readonly NonActing[]): Promise<void> {
+  const ins: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+  const upd: unknown[][] = [[], [], [], [], [], [], [], []];
+  const push = (into: unknown[][], v: readonly unknown[]) => {
+    for (const [i, x] of v.entries()) into[i]!.push(x);
+  };
+  const insert = (v: readonly unknown[]) => push(ins, v);
+  for (const { decision: d, seed, latest } of items) {
+    const row = [
+      d.appName,
+      new Date(d.evaluatedAt),
+      d.currentReplicas,
+      d.recommendedReplicas,
+      d.desiredReplicas,
+      d.winningMetric ?? null,
+      d.limitedBy || null,
+      JSON.stringify(d.reasons),
+      JSON.stringify(d.proposals),
+      d.record,
+    ];
+    const seedRow = seed && [
+      d.appName,
+      new Date(seed.at),
+      seed.replicas,
+      seed.replicas,
+      seed.replicas,
+      null,
+      null,
+      JSON.stringify(SEED_REASONS),
+      '[]',
+      true,
+    ];
+    if (!d.record) {
+      if (seedRow) insert(seedRow);
+      continue;
+    }
+    if (seedRow && seed!.replicas !== d.recommendedReplicas) insert(seedRow);
+    const merges =
+      !seedRow &&
+      latest &&
+      !latest.acted &&
+      latest.inHistory &&
+      latest.recommended === d.recommendedReplicas;
+    if (merges) {
+      push(upd, [latest.id, row[1], row[2], row[4], row[5], row[6], row[7], row[8]]);
+    } else insert(row);
+  }
+  if (upd[0]!.length > 0) {
+    await db.query(
+      `UPDATE scaling_decisions d SET decided_at = u.at, current_replicas = u.cur,
+              desired_replicas = u.des, winning_metric = u.wm, limited_by = u.lb,
+              reasons = u.reasons, proposals = u.proposals
+         FROM unnest($1::bigint[], $2::timestamptz[], $3::int[], $4::int[], $5::text[],
+                     $6::text[], $7::jsonb[], $8::jsonb[])
+              AS u(id, at, cur, des, wm, lb, reasons, proposals)
+        WHERE d.id = u.id`,
+      upd,
+    );
+  }
+  if (ins[0]!.length > 0) {
+    await db.query(
+      `INSERT INTO scaling_decisions (app_name, decided_at, current_replicas, recommended_replicas,
+         desired_replicas, acted, winning_metric, limited_by, reasons, proposals, in_history)
+       SELECT app, at, cur, rec, des, false, wm, lb, reasons, proposals, ih
+         FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::int[], $6::text[],
+                     $7::text[], $8::jsonb[], $9::jsonb[], $10::boolean[])
+              AS u(app, at, cur, rec, des, wm, lb, reasons, proposals, ih)`,
+      ins,
+    );
+  }
 }
 
 /** Acting decisions newest first, before the (time, id) position. */
@@ -159,8 +284,13 @@ export async function pruneDecisions(db: Db, before: Date): Promise<number> {
 export function sqlHistoryStore(db: Db): HistoryStore {
   return {
     async load(appName, since, lastScaledAt): Promise<HistoryView> {
-      const h = await loadHistorySince(db, appName, since);
-      return { ...h, ...(lastScaledAt === undefined ? {} : { lastScaledAt }) };
+      const h = (await loadHistories(db, [{ appName, since }])).get(appName)!;
+      return {
+        recommendations: h.recommendations,
+        scaleEvents: h.scaleEvents,
+        started: h.started,
+        ...(lastScaledAt === undefined ? {} : { lastScaledAt }),
+      };
     },
     async write(d, writes, acted) {
       if (writes.seed) await insertSeedRecommendation(db, d.appName, writes.seed);
