@@ -13,12 +13,18 @@ import { toEnginePolicy } from './policy.js';
 /**
  * The apps' latency baselines kept across passes: an hour-long minimum moves
  * slowly, so each is read again once it is a minute old (apps added over
- * time spread the refreshes over passes).
+ * time spread the refreshes over passes); one not known yet is read every
+ * pass until it is.
  */
 export function createBaselineCache(maxAgeMs = 60_000) {
   const kept = new Map<string, { value: number | null; at: number }>();
   return async (pool: pg.Pool, names: readonly string[], now: number) => {
-    const stale = names.filter((n) => (kept.get(n)?.at ?? -Infinity) <= now - maxAgeMs);
+    // An app without a baseline yet (no latency in the last hour) is asked
+    // again every pass: the first samples must switch the queue model on.
+    const stale = names.filter((n) => {
+      const k = kept.get(n);
+      return !k || k.value === null || k.at <= now - maxAgeMs;
+    });
     for (const [app, value] of await getLatencyBaselines(pool, stale)) {
       kept.set(app, { value, at: now });
     }
