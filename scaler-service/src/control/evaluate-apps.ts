@@ -21,10 +21,17 @@ export function createBaselineCache(maxAgeMs = 60_000) {
   return async (pool: pg.Pool, names: readonly string[], now: number) => {
     // An app without a baseline yet (no latency in the last hour) is asked
     // again every pass: the first samples must switch the queue model on.
-    const stale = names.filter((n) => {
-      const k = kept.get(n);
-      return !k || k.value === null || k.at <= now - maxAgeMs;
-    });
+    const unknown = names.filter((n) => (kept.get(n)?.value ?? null) === null);
+    // The aged ones, oldest first, at most a twelfth per pass: a minute's
+    // refreshes spread over the passes instead of one pass reading them all.
+    const aged = names
+      .filter((n) => {
+        const k = kept.get(n);
+        return k !== undefined && k.value !== null && k.at <= now - maxAgeMs;
+      })
+      .sort((a, b) => kept.get(a)!.at - kept.get(b)!.at)
+      .slice(0, Math.max(1, Math.ceil(names.length / 12)));
+    const stale = [...unknown, ...aged];
     for (const [app, value] of await getLatencyBaselines(pool, stale)) {
       kept.set(app, { value, at: now });
     }

@@ -64,8 +64,11 @@ export async function getEngineMetricsForApps(
     `SELECT m.app_name, m.metric_type,
             CASE WHEN m.aggregation_level = 'instance' THEN m.instance_id END AS instance_id,
             avg(m.value)::float8 AS avg,
-            percentile_cont(0.95) WITHIN GROUP (ORDER BY m.value)::float8 AS p95,
-            regr_slope(m.value, extract(epoch FROM m.timestamp))::float8 AS slope
+            -- Only app-level latency needs its p95, only app-level series a slope.
+            (percentile_cont(0.95) WITHIN GROUP (ORDER BY m.value)
+               FILTER (WHERE m.metric_type = 'latency_p95'))::float8 AS p95,
+            regr_slope(m.value, extract(epoch FROM m.timestamp))
+              FILTER (WHERE m.aggregation_level <> 'instance')::float8 AS slope
        FROM unnest($1::text[], $2::int[]) w(app, secs)
        JOIN metrics m ON m.app_name = w.app AND m.metric_type = ANY ($3)
         AND m.timestamp > now() - make_interval(secs => w.secs)
