@@ -120,10 +120,11 @@ export async function main(args: string[]): Promise<void> {
     process.stdout.write(
       `control pass, ${scale.apps} apps x ${scale.instancesPerApp} instances (fake runtime, real db): ` +
         `p50 ${scale.passMs.p50} ms, p95 ${scale.passMs.p95} ms over ${scale.passes} passes, ` +
-        `${scale.roundTripsPerApp.toFixed(1)} round trips per app\n`,
+        `${scale.roundTripsPerApp.toFixed(3)} round trips per app\n`,
     );
-    for (const [k, v] of Object.entries(scale.statementsPerApp)) {
-      process.stdout.write(`  ${pad(v.toFixed(2), 6)}/app  ${k}\n`);
+    for (const [k, ms] of Object.entries(scale.msPerPass)) {
+      const perPass = (scale.statementsPerApp[k] ?? 0) * scale.apps;
+      process.stdout.write(`  ${pad(perPass.toFixed(1), 5)}/pass ${pad(ms, 6)} ms/pass  ${k}\n`);
     }
   }
   const out = {

@@ -210,9 +210,7 @@ export async function controlScale(apps: number, perApp: number, passes: number)
         [...spent].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v / passes)]),
       ),
       statementsPerApp: Object.fromEntries(
-        [...kinds]
-          .sort((a, b) => b[1] - a[1])
-          .map(([k, v]) => [k, Math.round((v / passes / apps) * 100) / 100]),
+        [...kinds].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / passes / apps]),
       ),
     } satisfies ScaleFigure;
   } finally {
