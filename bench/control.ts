@@ -1,11 +1,19 @@
 /**
- * `npm run bench -- control`: control quality of the decision engine. Replays
- * load traces (spike, ramp, oscillation, diurnal) through a service model
- * (latency rises as load per replica nears capacity; new replicas need a
- * start-up delay) with a fake clock, for our engine, the HPA algorithm with
- * its default behaviour and the seed's threshold algorithm, all with the same
- * policy targets. Reports SLO-violation seconds, replica-seconds and flaps
- * (direction reversals within the 300 s down stabilization window).
+ * `npm run bench -- control [--seeds=1,2,3,4,5] [--apps=1000] [--passes=5] [--no-scale]`:
+ * control quality of the decision engine, and the control loop's cost.
+ *
+ * Quality: replays two trace families through a service model (latency rises
+ * as load per replica nears capacity; new replicas need a start-up delay)
+ * with a fake clock, for our engine, the HPA algorithm (hpa_compatible, HPA
+ * default behaviour, 15 s sync) and the seed's threshold algorithm, all with
+ * the same policy targets: the simulator's own four traces (spike, ramp,
+ * oscillation, diurnal) and the stress family of eleven kinds built
+ * differently (stress-traces.ts), once per seed. Reports SLO-violation
+ * seconds, replica-seconds and flaps (direction reversals within the 300 s
+ * down stabilization window) per trace.
+ *
+ * Scale: one control-loop pass over N apps x 5 instances (fake runtime, real
+ * database): pass time p50/p95 and database round trips per app.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -18,37 +26,107 @@ import {
   simPolicy,
 } from '../scaler-service/src/decision/sim/compare.js';
 import { DEFAULT_SERVICE } from '../scaler-service/src/decision/sim/service.js';
+import type { SimResult } from '../scaler-service/src/decision/sim/simulate.js';
+import { STRESS_TRACES } from '../scaler-service/src/decision/sim/stress-traces.js';
+import { controlScale } from './support/control-scale.js';
+
+const CONTROLLERS = ['autoserve', 'hpa-default', 'threshold (seed)'] as const;
+
+interface Cell {
+  slo: number;
+  rs: number;
+  flaps: number;
+}
 
 function pad(s: string | number, n: number): string {
   return String(s).padStart(n);
 }
 
-export async function main(_args: string[]): Promise<void> {
-  const started = Date.now();
-  const results = compareControllers(DEFAULT_SERVICE);
+function arg(args: string[], name: string, fallback: string): string {
+  const a = args.find((x) => x.startsWith(`--${name}=`));
+  return a ? a.slice(name.length + 3) : fallback;
+}
+
+/** Per trace kind and controller, summed over seeds; plus per-seed wins of ours over the HPA. */
+function table(title: string, results: SimResult[], seeds: number): string[] {
+  const cells = new Map<string, Cell>();
+  const perSeed = new Map<string, number[]>();
+  for (const r of results) {
+    const key = `${r.trace}|${r.controller}`;
+    const c = cells.get(key) ?? { slo: 0, rs: 0, flaps: 0 };
+    c.slo += r.sloViolationSeconds;
+    c.rs += r.replicaSeconds;
+    c.flaps += r.flaps;
+    cells.set(key, c);
+    if (r.controller !== 'threshold (seed)') {
+      const list = perSeed.get(key) ?? [];
+      list.push(r.sloViolationSeconds);
+      perSeed.set(key, list);
+    }
+  }
+  const kinds = [...new Set(results.map((r) => r.trace))];
+  const head = CONTROLLERS.map((c) => `${c.slice(0, 10).padStart(10)} slo/rs/flaps  `).join('');
   const lines = [
-    `${'trace'.padEnd(12)} ${'controller'.padEnd(17)} ${pad('SLO-viol s', 10)} ${pad('replica-s', 10)} ${pad('flaps', 5)} ${pad('actions', 7)} ${pad('peak', 4)}`,
+    `${title} (${seeds} seed${seeds > 1 ? 's' : ''}, summed)`,
+    `${'trace'.padEnd(20)} ${head} wins`,
   ];
-  for (const r of results) {
-    lines.push(
-      `${r.trace.padEnd(12)} ${r.controller.padEnd(17)} ${pad(r.sloViolationSeconds, 10)} ${pad(r.replicaSeconds, 10)} ${pad(r.flaps, 5)} ${pad(r.actions, 7)} ${pad(r.peakReplicas, 4)}`,
-    );
+  const total = new Map<string, Cell>();
+  for (const k of kinds) {
+    let line = k.padEnd(20);
+    for (const c of CONTROLLERS) {
+      const v = cells.get(`${k}|${c}`)!;
+      line += ` ${pad(v.slo, 6)} ${pad(v.rs, 8)} ${pad(v.flaps, 3)}  `;
+      const t = total.get(c) ?? { slo: 0, rs: 0, flaps: 0 };
+      t.slo += v.slo;
+      t.rs += v.rs;
+      t.flaps += v.flaps;
+      total.set(c, t);
+    }
+    const ours = perSeed.get(`${k}|autoserve`)!;
+    const hpa = perSeed.get(`${k}|hpa-default`)!;
+    const wins = ours.filter((v, i) => v < hpa[i]!).length;
+    const ties = ours.filter((v, i) => v === hpa[i]!).length;
+    lines.push(`${line} ${wins}/${ours.length}${ties ? ` (${ties} tie)` : ''}`);
   }
-  const totals = new Map<string, { slo: number; rs: number; flaps: number }>();
-  for (const r of results) {
-    const t = totals.get(r.controller) ?? { slo: 0, rs: 0, flaps: 0 };
-    t.slo += r.sloViolationSeconds;
-    t.rs += r.replicaSeconds;
-    t.flaps += r.flaps;
-    totals.set(r.controller, t);
+  let line = 'total'.padEnd(20);
+  for (const c of CONTROLLERS) {
+    const v = total.get(c)!;
+    line += ` ${pad(v.slo, 6)} ${pad(v.rs, 8)} ${pad(v.flaps, 3)}  `;
   }
-  lines.push('');
-  for (const [name, t] of totals) {
-    lines.push(
-      `${'total'.padEnd(12)} ${name.padEnd(17)} ${pad(t.slo, 10)} ${pad(t.rs, 10)} ${pad(t.flaps, 5)}`,
-    );
-  }
+  lines.push(line, '');
+  return lines;
+}
+
+export async function main(args: string[]): Promise<void> {
+  const started = Date.now();
+  const seeds = arg(args, 'seeds', '1,2,3,4,5').split(',').map(Number);
+  const seedFamily = compareControllers(DEFAULT_SERVICE);
+  const stress = seeds.flatMap((seed) =>
+    compareControllers(
+      DEFAULT_SERVICE,
+      STRESS_TRACES.map((make) => make(seed)),
+    ).map((r) => ({ ...r, seed })),
+  );
+  const lines = [
+    ...table('simulator traces', seedFamily, 1),
+    ...table('stress traces', stress, seeds.length),
+  ];
   process.stdout.write(`${lines.join('\n')}\n`);
+  let scale: Awaited<ReturnType<typeof controlScale>> | undefined;
+  if (!args.includes('--no-scale')) {
+    const apps = Number(arg(args, 'apps', '1000'));
+    const passes = Number(arg(args, 'passes', '5'));
+    scale = await controlScale(apps, 5, passes);
+    process.stdout.write(
+      `control pass, ${scale.apps} apps x ${scale.instancesPerApp} instances (fake runtime, real db): ` +
+        `p50 ${scale.passMs.p50} ms, p95 ${scale.passMs.p95} ms over ${scale.passes} passes, ` +
+        `${scale.roundTripsPerApp.toFixed(3)} round trips per app\n`,
+    );
+    for (const [k, ms] of Object.entries(scale.msPerPass)) {
+      const perPass = (scale.statementsPerApp[k] ?? 0) * scale.apps;
+      process.stdout.write(`  ${pad(perPass.toFixed(1), 5)}/pass ${pad(ms, 6)} ms/pass  ${k}\n`);
+    }
+  }
   const out = {
     bench: 'control',
     at: new Date().toISOString(),
@@ -62,11 +140,12 @@ export async function main(_args: string[]): Promise<void> {
       threshold: HPA_SYNC_SECONDS,
     },
     engineOptions: ENGINE_OPTIONS,
-    results,
-    totals: Object.fromEntries(totals),
+    seeds,
+    results: { simulator: seedFamily, stress },
+    scale,
   };
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(`${dir}control.json`, `${JSON.stringify(out, null, 2)}\n`);
-  process.stdout.write(`wrote bench/results/control.json\n`);
+  process.stdout.write('wrote bench/results/control.json\n');
 }

@@ -2,30 +2,43 @@ import { randomUUID } from 'node:crypto';
 import { recordScalingDecision, withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import { ENGINE_OPTIONS } from '../decision/defaults.js';
-import { decide } from '../decision/engine.js';
-import type { Decision, EngineInput } from '../decision/types.js';
+import { type EngineBase, evaluateWithHistory, historySeconds } from '../decision/history.js';
+import type { Decision, Policy } from '../decision/types.js';
 import { type AppRow, maybeGetApp, updateApp } from '../queries/apps.js';
 import type { Db } from '../queries/db.js';
 import { insertEvent } from '../queries/events.js';
-import { listAppInstances } from '../queries/instances.js';
+import { type InstanceRow, listAppInstances } from '../queries/instances.js';
 import { maybeGetPolicy } from '../queries/policies.js';
-import { listRecommendationsSince, listScaleEventsSince, recordDecision } from './db/decisions.js';
-import { getEngineMetrics } from './db/metric-windows.js';
+import { sqlHistoryStore } from './db/decisions.js';
+import { type EngineMetrics, getEngineMetrics, type MetricsRequest } from './db/metric-windows.js';
 import { recordAction } from './db/remediation.js';
-import { historySeconds, toEnginePolicy } from './policy.js';
+import { toEnginePolicy } from './policy.js';
+import { evaluateRecorded } from './recorded-evaluation.js';
 
 const DEFAULT_LEAD_S = ENGINE_OPTIONS.predictiveLeadSeconds;
 
+/** What the metric windows are read over for an app under its policy. */
+export function metricsRequest(appName: string, policy: Policy): MetricsRequest {
+  return {
+    appName,
+    windowSeconds: policy.evaluationWindowSeconds,
+    lookbackSeconds: Math.max(600, policy.scaleToZeroIdleSeconds),
+    activation: policy.activationMetric,
+  };
+}
+
 /**
- * Everything the engine needs about an app at `now`, read in one
- * transaction: policy, replicas (the desired count, as the HPA's scale
- * subresource), instance readiness, metric windows, the recorded
- * recommendations and scaling actions, and the measured start-up time as the
- * predictive lead.
+ * The engine input of an app except its history, from what was read:
+ * replicas (the desired count, as the HPA's scale subresource), instance
+ * readiness, metric windows, and the measured start-up time as the lead.
  */
-export async function gatherInputs(db: Db, app: AppRow, now: number): Promise<EngineInput> {
-  const policy = toEnginePolicy(await maybeGetPolicy(db, app.name));
-  const rows = await listAppInstances(db, app.name);
+export function baseFrom(
+  app: AppRow,
+  policy: Policy,
+  rows: readonly InstanceRow[],
+  m: EngineMetrics,
+  now: number,
+): EngineBase {
   const live = rows.filter(
     (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
   );
@@ -35,22 +48,11 @@ export async function gatherInputs(db: Db, app: AppRow, now: number): Promise<En
   const lead = startups.length
     ? Math.min(60, Math.max(1, startups.reduce((a, b) => a + b, 0) / startups.length))
     : DEFAULT_LEAD_S;
-  const m = await getEngineMetrics(db, {
-    appName: app.name,
-    windowSeconds: policy.evaluationWindowSeconds,
-    lookbackSeconds: Math.max(600, policy.scaleToZeroIdleSeconds),
-    activation: policy.activationMetric,
-  });
-  const since = new Date(now - historySeconds(policy) * 1000);
-  const current = app.desired_replicas;
-  let history = await listRecommendationsSince(db, app.name, since);
-  // As the HPA on creation: no history means "the current count was recommended now".
-  if (history.length === 0) history = [{ at: now, replicas: current }];
   const floor = Math.max(app.created_at.getTime(), app.last_scaled_at?.getTime() ?? 0);
   return {
     appName: app.name,
     policy,
-    currentReplicas: current,
+    currentReplicas: app.desired_replicas,
     instances: live.map((r) => ({
       id: r.id,
       ready: r.status === 'running' && r.health_status === 'healthy',
@@ -59,17 +61,25 @@ export async function gatherInputs(db: Db, app: AppRow, now: number): Promise<En
     reported: m.reported,
     ...(m.activationValue !== undefined ? { activationValue: m.activationValue } : {}),
     lastActiveAt: Math.max(m.lastActiveAt ?? 0, floor),
-    history,
-    scaleEvents: await listScaleEventsSince(db, app.name, since),
-    ...(app.last_scaled_at ? { lastScaledAt: app.last_scaled_at.getTime() } : {}),
     now,
     options: { ...ENGINE_OPTIONS, predictiveLeadSeconds: Math.round(lead) },
   };
 }
 
-/** The app's evaluation without acting (ExplainScaling). */
+/** Everything the engine needs about one app at `now` except its history, read in `db`. */
+export async function gatherBase(db: Db, app: AppRow, now: number): Promise<EngineBase> {
+  const policy = toEnginePolicy(await maybeGetPolicy(db, app.name));
+  const rows = await listAppInstances(db, app.name);
+  const m = await getEngineMetrics(db, metricsRequest(app.name, policy));
+  return baseFrom(app, policy, rows, m, now);
+}
+
+/** The app's evaluation without acting or recording (ExplainScaling). */
 export async function explainApp(db: Db, app: AppRow, now: number): Promise<Decision> {
-  return decide(await gatherInputs(db, app, now));
+  const base = await gatherBase(db, app, now);
+  const since = new Date(now - historySeconds(base.policy) * 1000);
+  const view = await sqlHistoryStore(db).load(app.name, since, app.last_scaled_at?.getTime());
+  return evaluateWithHistory(view, base, false).decision;
 }
 
 function workflowOf(d: Decision): { workflow: string; signal: string } {
@@ -97,10 +107,14 @@ export async function evaluateAndAct(
   return withTx(pool, {}, async (tx) => {
     const app = await maybeGetApp(tx, name, true);
     if (!app) return undefined;
-    const d = decide(await gatherInputs(tx, app, now));
-    const act = app.mode === 'auto' && d.action !== 'none';
+    const base = await gatherBase(tx, app, now);
+    const { decision: d, acted: act } = await evaluateRecorded(
+      sqlHistoryStore(tx),
+      base,
+      app.last_scaled_at?.getTime(),
+      app.mode === 'auto',
+    );
     recordScalingDecision(d.action, decisionReason(d));
-    await recordDecision(tx, d, act);
     if (!act) return d;
     await updateApp(tx, name, { desiredReplicas: d.desiredReplicas, lastScaledAt: new Date(now) });
     const { workflow, signal } = workflowOf(d);
@@ -148,7 +162,7 @@ export async function evaluateAndAct(
  * decision ("stabilization", "cooldown", "max_replicas", "rate"), else the
  * winning metric, else "none".
  */
-function decisionReason(d: Decision): string {
+export function decisionReason(d: Decision): string {
   if (d.limitedBy) return d.limitedBy.split(/[\s(]/)[0]!.toLowerCase();
   return d.winningMetric ?? 'none';
 }

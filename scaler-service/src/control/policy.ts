@@ -44,16 +44,9 @@ export function toEnginePolicy(row: PolicyRow | undefined): Policy {
     scaleToZeroIdleSeconds: row.scale_to_zero_idle_seconds,
     activationMetric: (row.activation_metric ?? 'rps') as MetricName,
     activationThreshold: Number(row.activation_threshold),
+    hpaCompatible: row.hpa_compatible === true,
   };
 }
 
 /** Seconds of history the stabilization windows and rate periods look at. */
-export function historySeconds(p: Policy): number {
-  return Math.max(
-    p.scaleUp.stabilizationSeconds,
-    p.scaleDown.stabilizationSeconds,
-    ...p.scaleUp.policies.map((x) => x.periodSeconds),
-    ...p.scaleDown.policies.map((x) => x.periodSeconds),
-    1,
-  );
-}
+export { historySeconds } from '../decision/history.js';

@@ -51,10 +51,17 @@ export const DEFAULT_POLICY: Policy = {
   scaleToZeroIdleSeconds: 0,
   activationMetric: 'rps',
   activationThreshold: 0,
+  hpaCompatible: false,
 };
 
 /** Pure HPA: no prediction. */
-export const HPA_OPTIONS: EngineOptions = { predictiveLeadSeconds: 0, queueAwareLatency: false };
+export const HPA_OPTIONS: EngineOptions = {
+  predictiveLeadSeconds: 0,
+  queueAwareLatency: false,
+  latencyHeadroom: 1,
+  levelWhenHot: false,
+  peakMemory: 0,
+};
 
 /**
  * Our engine's defaults. A lead of 10 s covers the typical start-up of a new
@@ -63,6 +70,16 @@ export const HPA_OPTIONS: EngineOptions = { predictiveLeadSeconds: 0, queueAware
  * loop replaces it with the measured start-up time when it has one.
  * Queue-aware latency keeps a saturated p95 (seconds of queueing) from
  * asking for 20x the replicas: a linear reading overshoots and the down
- * stabilization window then holds the overshoot for minutes.
+ * stabilization window then holds the overshoot for minutes. It sizes to 80%
+ * of the objective, a level-at-now reading sizes the jump while p95 is over
+ * it, and a scale-down keeps half the recent peak for a second window: the
+ * design that won on both trace families of `npm run bench -- control`
+ * (issue 14), not a fit to one of them.
  */
-export const ENGINE_OPTIONS: EngineOptions = { predictiveLeadSeconds: 10, queueAwareLatency: true };
+export const ENGINE_OPTIONS: EngineOptions = {
+  predictiveLeadSeconds: 10,
+  queueAwareLatency: true,
+  latencyHeadroom: 0.8,
+  levelWhenHot: true,
+  peakMemory: 0.5,
+};

@@ -391,7 +391,7 @@ describe('decide: predictive lead (our engine option)', () => {
 
 describe('decide: latency-aware proposals (our engine option)', () => {
   const p = policy({ targets: { latency_p95: 250 } });
-  const opts = { predictiveLeadSeconds: 10, queueAwareLatency: true };
+  const opts = { predictiveLeadSeconds: 10, queueAwareLatency: true, latencyHeadroom: 1 };
 
   it('HPA reads latency linearly; the queue model keeps a saturated p95 bounded', () => {
     const metrics = { latency_p95: { app: 5000, baseline: 60 } };
@@ -420,5 +420,54 @@ describe('decide: latency-aware proposals (our engine option)', () => {
       input({ policy: p, metrics, options: opts, scaleEvents: [{ at: T0 - 5 * S, change: 1 }] }),
     );
     expect(recent.desiredReplicas).toBe(3);
+  });
+});
+
+describe('decide: the bench-won design (issue 14)', () => {
+  it('sizes latency to 80% of the objective: p95 240 under a 250 SLO already scales up', () => {
+    const p = policy({ targets: { latency_p95: 250 } });
+    const metrics = { latency_p95: { app: 240, baseline: 60 } };
+    const at = (latencyHeadroom: number) =>
+      decide(input({ policy: p, metrics, options: { queueAwareLatency: true, latencyHeadroom } }));
+    expect(at(1).desiredReplicas).toBe(3);
+    // u = 1 - 60/240 = 0.75 vs 1 - 60/200 = 0.7: ceil(3 x 1.07) = 4.
+    expect(at(0.8).desiredReplicas).toBe(4);
+  });
+
+  it('over the objective, rps is read at the fitted level of the newest sample', () => {
+    const p = policy({ targets: { rps: 50, latency_p95: 250 }, evaluationWindowSeconds: 15 });
+    const rps = { app: 150, trendPerSecond: 20 };
+    const run = (p95: number, levelWhenHot: boolean) =>
+      decide(
+        input({
+          policy: p,
+          metrics: { rps, latency_p95: { app: p95, baseline: 60 } },
+          options: { predictiveLeadSeconds: 0, queueAwareLatency: true, levelWhenHot },
+        }),
+      ).proposals.find((x) => x.metric === 'rps')!.proposedReplicas;
+    // Mean 150 on 3 -> ratio 1 -> 3; the level now is 150 + 20 x 7.5 = 300 -> 6.
+    expect(run(400, false)).toBe(3);
+    expect(run(400, true)).toBe(6);
+    // Under the objective the mean stands.
+    expect(run(200, true)).toBe(3);
+  });
+
+  it('a scale-down keeps half the peak of the last two down windows', () => {
+    const p = policy({ targets: { cpu_percent: 50 } });
+    const history = [{ at: T0 - 400 * S, replicas: 10 }];
+    const run = (peakMemory: number) =>
+      decide(
+        input({
+          policy: p,
+          currentReplicas: 8,
+          metrics: { cpu_percent: { app: 5 } },
+          history,
+          options: { peakMemory },
+        }),
+      );
+    expect(run(0).desiredReplicas).toBe(1);
+    const kept = run(0.5);
+    expect(kept.desiredReplicas).toBe(5);
+    expect(kept.limitedBy).toBe('recent peak');
   });
 });

@@ -1,7 +1,7 @@
-import { ENGINE_OPTIONS } from './defaults.js';
+import { ENGINE_OPTIONS, HPA_OPTIONS } from './defaults.js';
 import { computeProposals } from './proposals.js';
 import { scaleDownLimit, scaleUpLimit } from './rate-limit.js';
-import { stabilize } from './stabilize.js';
+import { peakFloor, stabilize } from './stabilize.js';
 import type { Action, Decision, EngineInput, Proposal } from './types.js';
 import { fromZero, idleLongEnough, round, scaleToZeroEnabled } from './zero.js';
 
@@ -28,10 +28,12 @@ function describe(p: Proposal): string {
  */
 export function decide(input: EngineInput): Decision {
   const { policy, currentReplicas: current, now } = input;
-  const options = { ...ENGINE_OPTIONS, ...input.options };
+  // One switch turns every addition off: what is left is the HPA algorithm.
+  const hpa = policy.hpaCompatible;
+  const options = hpa ? HPA_OPTIONS : { ...ENGINE_OPTIONS, ...input.options };
   const proposals = computeProposals(input, options);
   const reasons = proposals.map(describe);
-  const cooldownMs = policy.cooldownSeconds * 1000;
+  const cooldownMs = hpa ? 0 : policy.cooldownSeconds * 1000;
   const sinceScaled = input.lastScaledAt === undefined ? Infinity : now - input.lastScaledAt;
   const cooldownRemainingMs = Math.max(0, cooldownMs - sinceScaled);
   const result = (
@@ -39,6 +41,7 @@ export function decide(input: EngineInput): Decision {
     desired: number,
     limitedBy: string,
     winner?: Proposal,
+    record = true,
   ): Decision => ({
     appName: input.appName,
     evaluatedAt: now,
@@ -51,23 +54,26 @@ export function decide(input: EngineInput): Decision {
     limitedBy,
     reasons,
     cooldownRemainingMs,
+    record,
   });
 
   if (current === 0) {
     const z = fromZero(input);
     reasons.push(z.reason);
-    return result(z.replicas, z.replicas, z.limitedBy);
+    // Below a min above 0 is a bounds correction (recorded nothing), as below.
+    return result(z.replicas, z.replicas, z.limitedBy, undefined, policy.minReplicas === 0);
   }
-  const zeroOk = scaleToZeroEnabled(input);
+  const zeroOk = !hpa && scaleToZeroEnabled(input);
   const floor = policy.minReplicas === 0 && !zeroOk ? 1 : policy.minReplicas;
-  // As the HPA: out-of-bounds counts are corrected before any metric counts.
+  // As the HPA (reconcileAutoscaler): out-of-bounds counts are corrected
+  // before any metric counts, and the correction is no recommendation.
   if (current > policy.maxReplicas) {
     reasons.push(`above max_replicas ${policy.maxReplicas}`);
-    return result(policy.maxReplicas, policy.maxReplicas, 'max_replicas');
+    return result(policy.maxReplicas, policy.maxReplicas, 'max_replicas', undefined, false);
   }
   if (current < floor) {
     reasons.push(`below min_replicas ${floor}`);
-    return result(floor, floor, 'min_replicas');
+    return result(floor, floor, 'min_replicas', undefined, false);
   }
 
   let limitedBy = '';
@@ -75,19 +81,26 @@ export function decide(input: EngineInput): Decision {
   for (const p of proposals) {
     if (!p.missing && (!winner || p.proposedReplicas > winner.proposedReplicas)) winner = p;
   }
-  let recommended = winner?.proposedReplicas ?? current;
+  const recommended = winner?.proposedReplicas ?? current;
   if (winner) reasons.push(`winning metric ${winner.metric}: ${recommended}`);
   else
     reasons.push(proposals.length ? 'no metric has data: holding' : 'no scaling metric reported');
-  if (recommended < current && proposals.some((p) => p.missing)) {
-    recommended = current;
-    limitedBy = 'missing metrics (no scale-down)';
-    reasons.push('some metrics are missing: no scale-down (as the HPA)');
-  }
 
   if (zeroOk && idleLongEnough(input)) {
     reasons.push(`idle for ${policy.scaleToZeroIdleSeconds}s: scale to zero`);
     return result(0, 0, 'scale to zero (idle)', winner);
+  }
+  // HPA computeReplicasForMetrics: with every metric invalid, or some invalid
+  // and the rest asking for fewer, the evaluation fails before normalization:
+  // no change and nothing recorded (a recorded "current" would hold later
+  // moves for a whole window).
+  if (!winner || (recommended < current && proposals.some((p) => p.missing))) {
+    if (winner) {
+      limitedBy = 'missing metrics (no scale-down)';
+      reasons.push('some metrics are missing: no scale-down (as the HPA)');
+    }
+    reasons.push(`keep ${current} (nothing recorded)`);
+    return result(current, current, limitedBy, winner, false);
   }
 
   const st = stabilize(current, recommended, input.history, policy.scaleUp, policy.scaleDown, now);
@@ -95,6 +108,16 @@ export function decide(input: EngineInput): Decision {
   if (desired !== recommended) {
     limitedBy = st.limitedBy;
     reasons.push(`${st.limitedBy}: ${recommended} -> ${desired}`);
+  }
+  if (desired < current && options.peakMemory > 0) {
+    const memory = Math.min(current, peakFloor(input, recommended, options.peakMemory));
+    if (desired < memory) {
+      limitedBy = 'recent peak';
+      reasons.push(
+        `recent peak: no lower than ${memory} for ${2 * policy.scaleDown.stabilizationSeconds}s`,
+      );
+      desired = memory;
+    }
   }
   if (desired > current) {
     const lim = scaleUpLimit(current, input.scaleEvents, policy.scaleUp, now);

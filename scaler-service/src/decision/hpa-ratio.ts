@@ -33,13 +33,18 @@ function sum(values: readonly number[]): number {
 }
 
 /**
- * The HPA per-pod algorithm (replica_calculator.go) over per-instance window
- * means: not-ready instances are left out, and when the ready ones ask for
- * more they are counted as 0% (so a scale-up is not inflated by instances
- * that cannot take load yet); ready instances without samples count as 100%
- * of the target on a scale-down (dampening it) and 0% on a scale-up. A
- * result that flips direction after these fills proposes no change.
- * Undefined when no ready instance has samples.
+ * The HPA per-pod algorithm (replica_calculator.go GetResourceReplicas /
+ * calcPlainMetricReplicas with groupPods) over per-instance window means.
+ * An instance without samples is missing, whatever its readiness (groupPods
+ * checks "no metric" first). Only for CPU (`setAsideUnready`) is a not-ready
+ * instance with samples set aside, and counted as 0% when the ready ones ask
+ * for more (so a scale-up is not inflated by instances still warming up);
+ * for every other metric its samples count as a ready one's. Missing
+ * instances count as 100% of the target when the ratio is below 1 (dampening
+ * a scale-down) and 0% above 1; at exactly 1 they are left out. A result that
+ * flips direction after these fills proposes no change. Undefined when no
+ * counted instance has samples: the metric is invalid, as the HPA's "did not
+ * receive metrics for targeted pods".
  */
 export function perInstanceReplicas(
   values: ReadonlyMap<number, number>,
@@ -47,14 +52,15 @@ export function perInstanceReplicas(
   target: number,
   current: number,
   tol: Tolerance,
+  setAsideUnready: boolean,
 ): RatioResult | undefined {
   const ready: number[] = [];
   let unready = 0;
   let missing = 0;
   for (const inst of instances) {
     const v = values.get(inst.id);
-    if (!inst.ready) unready++;
-    else if (v === undefined) missing++;
+    if (v === undefined) missing++;
+    else if (!inst.ready && setAsideUnready) unready++;
     else ready.push(v);
   }
   if (ready.length === 0) return undefined;
@@ -71,7 +77,7 @@ export function perInstanceReplicas(
   const notes: string[] = [];
   let total = sum(ready);
   let count = ready.length;
-  if (missing > 0) {
+  if (missing > 0 && ratio !== 1) {
     // Scale-down: assume the silent instances are at the target; scale-up: idle.
     if (ratio < 1) total += missing * target;
     count += missing;

@@ -23,11 +23,6 @@ const PREDICTABLE = new Set<ScalingMetric>(['rps', 'active_connections', 'cpu_pe
 /** A step or a noisy window must not inflate the observed load by more than 30%. */
 const MAX_GROWTH = 1.3;
 
-function hasInstanceValues(m: MetricInput, input: EngineInput): boolean {
-  if (!m.perInstance || m.perInstance.size === 0) return false;
-  return input.instances.some((i) => m.perInstance!.has(i.id));
-}
-
 /** Relative load growth expected over the lead time (>= 1). */
 function growthOf(metric: ScalingMetric, m: MetricInput, leadSeconds: number): number {
   if (leadSeconds <= 0 || !PREDICTABLE.has(metric)) return 1;
@@ -43,12 +38,15 @@ function ratioFor(
   input: EngineInput,
   target: number,
   tol: Tolerance,
-  queueAware: boolean,
+  options: EngineOptions,
 ): RatioResult | undefined {
+  const queueAware = options.queueAwareLatency;
   const current = input.currentReplicas;
-  if (metric !== 'latency_p95' && hasInstanceValues(m, input)) {
-    const r = perInstanceReplicas(m.perInstance!, input.instances, target, current, tol);
-    if (r) return r;
+  if (metric !== 'latency_p95' && m.perInstance && m.perInstance.size > 0) {
+    // Instance samples make it a per-pod metric: with none from a counted
+    // instance it is invalid, never sized from an app mean of not-ready rows.
+    const unreadyAside = metric === 'cpu_percent';
+    return perInstanceReplicas(m.perInstance, input.instances, target, current, tol, unreadyAside);
   }
   if (m.app === undefined) return undefined;
   if (metric === 'latency_p95') {
@@ -59,14 +57,33 @@ function ratioFor(
     // any excess is acted on, sized by the queue model.
     const r =
       queueAware && m.baseline !== undefined
-        ? queueLatencyReplicas(m.app, m.baseline, target, readyCount, { up: 0, down: tol.down })
+        ? queueLatencyReplicas(m.app, m.baseline, target * options.latencyHeadroom, readyCount, {
+            up: 0,
+            down: tol.down,
+          })
         : appLevelReplicas(m.app, target, readyCount, tol);
     if (r.withinTolerance) return { ...r, replicas: current };
+    // HPA object metric (getUsageRatioReplicaCount): the ratio x ready pods as it is.
+    if (input.policy.hpaCompatible) return r;
     const replicas = r.ratio > 1 ? Math.max(r.replicas, current) : Math.min(r.replicas, current);
     return { ...r, replicas };
   }
-  if (PER_REPLICA.has(metric)) return appLevelReplicas(m.app / current, target, current, tol);
+  if (PER_REPLICA.has(metric)) {
+    // Over the objective the window mean lags the demand that is hurting now:
+    // read the fitted level at the newest sample (only ever upwards).
+    const rising =
+      options.levelWhenHot && latencyHot(input) ? Math.max(0, m.trendPerSecond ?? 0) : 0;
+    const level = m.app + rising * (input.policy.evaluationWindowSeconds / 2);
+    return appLevelReplicas(level / current, target, current, tol);
+  }
   return appLevelReplicas(m.app, target, current, tol);
+}
+
+/** The window p95 is above the app's latency objective. */
+function latencyHot(input: EngineInput): boolean {
+  const slo = input.policy.targets.latency_p95 ?? 0;
+  const p95 = input.metrics.latency_p95?.app;
+  return slo > 0 && input.policy.weights.latency_p95 !== 0 && p95 !== undefined && p95 > slo;
 }
 
 /** The app reports RPS and it is zero over the window. */
@@ -105,7 +122,7 @@ export function computeProposals(input: EngineInput, options: EngineOptions): Pr
     const target = policy.targets[metric] ?? 0;
     if (!(target > 0) || policy.weights[metric] === 0) continue;
     const m = input.metrics[metric];
-    const r = m ? ratioFor(metric, m, input, target, tol, options.queueAwareLatency) : undefined;
+    const r = m ? ratioFor(metric, m, input, target, tol, options) : undefined;
     if (!m || !r) {
       if (!input.reported.has(metric)) continue;
       // Latency only exists while requests flow: none at zero traffic is not missing data.
@@ -145,14 +162,7 @@ export function computeProposals(input: EngineInput, options: EngineOptions): Pr
     let result = r;
     let note = r.note;
     if (growth > 1) {
-      const predicted = ratioFor(
-        metric,
-        m,
-        input,
-        target / growth,
-        tol,
-        options.queueAwareLatency,
-      )!;
+      const predicted = ratioFor(metric, m, input, target / growth, tol, options)!;
       if (predicted.replicas > r.replicas) {
         result = predicted;
         const pct = Math.round((growth - 1) * 100);

@@ -1,4 +1,4 @@
-import type { Recommendation, ScalingRules } from './types.js';
+import type { EngineInput, Recommendation, ScalingRules } from './types.js';
 
 export interface Stabilized {
   replicas: number;
@@ -39,4 +39,18 @@ export function stabilize(
     limitedBy = `stabilization window (down, ${down.stabilizationSeconds}s)`;
   }
   return { replicas, limitedBy };
+}
+
+/**
+ * Recent-peak memory (our addition): a scale-down goes no lower than
+ * `fraction` of the highest recommendation of the last two down windows. The
+ * HPA's window drops from the peak to the trough in one step once the peak
+ * is 300 s old; load that comes back a minute later then meets a cold app
+ * (and a flap). Halving per window keeps half the capacity one window longer.
+ */
+export function peakFloor(input: EngineInput, recommended: number, fraction: number): number {
+  const since = input.now - 2 * input.policy.scaleDown.stabilizationSeconds * 1000;
+  let peak = recommended;
+  for (const r of input.history) if (r.at > since) peak = Math.max(peak, r.replicas);
+  return Math.ceil(peak * fraction);
 }

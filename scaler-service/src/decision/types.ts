@@ -63,6 +63,11 @@ export interface Policy {
   scaleToZeroIdleSeconds: number;
   activationMetric: MetricName;
   activationThreshold: number;
+  /**
+   * Kubernetes HPA semantics exactly: every addition of ours off (predictive
+   * lead, queue-model latency, the latency floor, cooldown, scale to zero).
+   */
+  hpaCompatible: boolean;
 }
 
 /** Window aggregate of one metric for one app. */
@@ -117,6 +122,24 @@ export interface EngineOptions {
    * current x (1 - base/p95) / (1 - base/target). Needs a latency baseline.
    */
   queueAwareLatency: boolean;
+  /**
+   * Fraction of the p95 objective the queue-model proposal sizes to (1 =
+   * exactly at the objective, which runs at the SLO line and violates on
+   * every rise between two steps).
+   */
+  latencyHeadroom: number;
+  /**
+   * While p95 is above its objective, rps/connections read the window's
+   * fitted level at the newest sample instead of its mean, so a step is
+   * sized from the demand now (a jump, as the HPA's linear reading) rather
+   * than one partial window at a time.
+   */
+  levelWhenHot: boolean;
+  /**
+   * Recent-peak memory: a scale-down goes no lower than this fraction of the
+   * highest recommendation of the last two down windows (0 disables).
+   */
+  peakMemory: number;
 }
 
 export interface EngineInput {
@@ -171,4 +194,10 @@ export interface Decision {
   limitedBy: string;
   reasons: string[];
   cooldownRemainingMs: number;
+  /**
+   * Whether `recommendedReplicas` enters the stabilization history. False
+   * where the HPA returns before normalizeDesiredReplicas: invalid metrics,
+   * out-of-bounds corrections.
+   */
+  record: boolean;
 }

@@ -83,6 +83,21 @@ export async function listAppInstances(db: Db, appName: string): Promise<Instanc
   return res.rows;
 }
 
+/** Every instance of many apps (any status), by app then replica index (one control pass). */
+export async function listInstancesOfApps(
+  db: Db,
+  appNames: readonly string[],
+): Promise<Map<string, InstanceRow[]>> {
+  const res = await db.query<InstanceRow>(
+    `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE app_name = ANY ($1)
+      ORDER BY app_name, replica_index`,
+    [appNames],
+  );
+  const out = new Map<string, InstanceRow[]>();
+  for (const r of res.rows) out.set(r.app_name, [...(out.get(r.app_name) ?? []), r]);
+  return out;
+}
+
 /** What the control loop knows when it creates an instance. */
 export interface NewInstance {
   appName: string;

@@ -8,7 +8,7 @@ const POLICY_COLUMNS = `min_replicas, max_replicas, target_rps_per_replica, max_
   latency_weight, connection_weight, scale_up_tolerance, scale_down_tolerance,
   scale_up_stabilization_seconds, scale_down_stabilization_seconds, scale_up_policies,
   scale_down_policies, scale_up_select_policy, scale_down_select_policy,
-  scale_to_zero_idle_seconds, activation_threshold, activation_metric`;
+  scale_to_zero_idle_seconds, activation_threshold, activation_metric, hpa_compatible`;
 
 const ORDER = POLICY_COLUMNS.split(',').map((c) => c.trim()) as (keyof PolicyRow)[];
 
@@ -38,4 +38,17 @@ export async function maybeGetPolicy(db: Db, appName: string): Promise<StoredPol
     [appName],
   );
   return res.rows[0];
+}
+
+/** The policies of many apps by name; apps without one are absent (one control pass). */
+export async function listPoliciesOfApps(
+  db: Db,
+  appNames: readonly string[],
+): Promise<Map<string, StoredPolicy>> {
+  const res = await db.query<StoredPolicy>(
+    `SELECT app_name, updated_at, ${POLICY_COLUMNS} FROM scaling_policies
+      WHERE app_name = ANY ($1)`,
+    [appNames],
+  );
+  return new Map(res.rows.map((r) => [r.app_name, r]));
 }

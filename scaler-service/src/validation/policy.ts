@@ -48,6 +48,7 @@ export interface PolicyRow {
   scale_to_zero_idle_seconds: number;
   activation_threshold: number;
   activation_metric: string;
+  hpa_compatible: boolean;
 }
 
 /** HPA autoscaling/v2 defaults. */
@@ -206,6 +207,7 @@ export function normalizePolicy(p: scaler.ScalingPolicy | undefined, field = 'po
             1e12,
           ),
     activation_metric: activationMetric,
+    hpa_compatible: p?.hpaCompatible ?? false,
   };
 }
 
@@ -267,6 +269,7 @@ export function policyToProto(row: PolicyRow & { updated_at?: Date }) {
       activationMetric: metricTypeCodec.fromDb(row.activation_metric ?? 'rps'),
       activationThreshold: row.activation_threshold,
     },
+    hpaCompatible: row.hpa_compatible,
     ...(row.updated_at ? { updatedAt: timestampOf(row.updated_at) } : {}),
   };
 }

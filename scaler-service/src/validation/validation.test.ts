@@ -92,6 +92,7 @@ describe('policy', () => {
       scale_up_select_policy: 'Max',
       scale_to_zero_idle_seconds: 0,
       activation_metric: 'rps',
+      hpa_compatible: false,
     });
     expect(p.scale_up_policies).toEqual([
       { type: 'Percent', value: 100, periodSeconds: 15 },
@@ -112,8 +113,10 @@ describe('policy', () => {
         selectPolicy: scaler.SelectPolicy.MIN,
       },
       scaleToZero: { idlePeriod: { seconds: 600n }, activationThreshold: 5 },
+      hpaCompatible: true,
     });
     const p = normalizePolicy(input);
+    expect(p.hpa_compatible).toBe(true);
     expect(p.target_rps_per_replica).toBeNull();
     expect(p.scale_down_policies).toEqual([{ type: 'Pods', value: 2, periodSeconds: 30 }]);
     expect(p.scale_down_select_policy).toBe('Min');

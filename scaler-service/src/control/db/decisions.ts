@@ -1,5 +1,7 @@
+import type { HistoryView } from '../../decision/history.js';
 import type { Decision, Recommendation, ScaleEvent } from '../../decision/types.js';
 import type { Db } from '../../queries/db.js';
+import type { HistoryStore } from '../recorded-evaluation.js';
 
 /** A scaling_decisions row; id is int8 (a string). */
 export interface DecisionRow {
@@ -37,6 +39,7 @@ export async function recordDecision(db: Db, d: Decision, acted: boolean): Promi
     d.limitedBy || null,
     JSON.stringify(d.reasons),
     JSON.stringify(d.proposals),
+    d.record,
   ];
   if (!acted) {
     const res = await db.query(
@@ -44,45 +47,203 @@ export async function recordDecision(db: Db, d: Decision, acted: boolean): Promi
               winning_metric = $7, limited_by = $8, reasons = $9, proposals = $10
         WHERE id = (SELECT id FROM scaling_decisions WHERE app_name = $1
                      ORDER BY decided_at DESC, id DESC LIMIT 1)
-          AND NOT acted AND recommended_replicas = $4 AND $6 = false`,
+          AND NOT acted AND in_history AND recommended_replicas = $4 AND $6 = false
+          AND $11::boolean`,
       params,
     );
     if ((res.rowCount ?? 0) > 0) return;
   }
   await db.query(
     `INSERT INTO scaling_decisions (app_name, decided_at, current_replicas, recommended_replicas,
-       desired_replicas, acted, winning_metric, limited_by, reasons, proposals)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+       desired_replicas, acted, winning_metric, limited_by, reasons, proposals, in_history)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
     params,
   );
 }
 
-/** Recommendations made after `since` (the stabilization window's history). */
-export async function listRecommendationsSince(
+/**
+ * The HPA's first history entry: the current count at the app's first
+ * evaluation, kept like any recommendation (so the down window holds it).
+ */
+export async function insertSeedRecommendation(
   db: Db,
   appName: string,
-  since: Date,
-): Promise<Recommendation[]> {
-  const res = await db.query<{ at: Date; replicas: number }>(
-    `SELECT decided_at AS at, recommended_replicas AS replicas FROM scaling_decisions
-      WHERE app_name = $1 AND decided_at > $2 ORDER BY decided_at`,
-    [appName, since],
+  seed: Recommendation,
+): Promise<void> {
+  await db.query(
+    `INSERT INTO scaling_decisions (app_name, decided_at, current_replicas, recommended_replicas,
+       desired_replicas, acted, reasons, proposals)
+     VALUES ($1, $2, $3, $3, $3, false, $4, '[]')`,
+    [appName, new Date(seed.at), seed.replicas, JSON.stringify(SEED_REASONS)],
   );
-  return res.rows.map((r) => ({ at: r.at.getTime(), replicas: r.replicas }));
 }
 
-/** Scaling actions carried out after `since` (the rate policies' periods). */
-export async function listScaleEventsSince(
+/** The newest scaling_decisions row of an app (what a repeated recommendation merges into). */
+export interface LatestDecision {
+  id: string;
+  acted: boolean;
+  inHistory: boolean;
+  recommended: number | null;
+}
+
+export interface KeptHistory {
+  recommendations: Recommendation[];
+  scaleEvents: ScaleEvent[];
+  /** Whether anything was ever recorded (the HPA seeds only when not). */
+  started: boolean;
+  latest: LatestDecision | undefined;
+}
+
+/**
+ * The histories of many apps after each one's `since`, in two statements
+ * over the (app_name, decided_at) index: recorded recommendations
+ * (in_history rows), scaling actions (acted rows, as the change they made),
+ * whether the app ever recorded anything, and its newest row.
+ */
+export async function loadHistories(
   db: Db,
-  appName: string,
-  since: Date,
-): Promise<ScaleEvent[]> {
-  const res = await db.query<{ at: Date; change: number }>(
-    `SELECT decided_at AS at, desired_replicas - current_replicas AS change FROM scaling_decisions
-      WHERE app_name = $1 AND decided_at > $2 AND acted ORDER BY decided_at`,
-    [appName, since],
+  reqs: readonly { appName: string; since: Date }[],
+): Promise<Map<string, KeptHistory>> {
+  const out = new Map<string, KeptHistory>();
+  if (reqs.length === 0) return out;
+  const names = reqs.map((r) => r.appName);
+  const rows = await db.query<{
+    app: string;
+    at: Date;
+    replicas: number;
+    change: number;
+    acted: boolean;
+    in_history: boolean;
+  }>(
+    `SELECT w.app, d.decided_at AS at, d.recommended_replicas AS replicas,
+            d.desired_replicas - d.current_replicas AS change, d.acted, d.in_history
+       FROM unnest($1::text[], $2::timestamptz[]) w(app, since)
+       JOIN scaling_decisions d ON d.app_name = w.app AND d.decided_at > w.since
+      ORDER BY w.app, d.decided_at, d.id`,
+    [names, reqs.map((r) => r.since)],
   );
-  return res.rows.map((r) => ({ at: r.at.getTime(), change: r.change }));
+  const heads = await db.query<{
+    app: string;
+    id: string | null;
+    acted: boolean | null;
+    in_history: boolean | null;
+    recommended: number | null;
+    started: boolean;
+  }>(
+    `SELECT w.app, l.id, l.acted, l.in_history, l.recommended_replicas AS recommended,
+            EXISTS (SELECT 1 FROM scaling_decisions e WHERE e.app_name = w.app AND e.in_history)
+              AS started
+       FROM unnest($1::text[]) w(app)
+       LEFT JOIN LATERAL (
+         SELECT id, acted, in_history, recommended_replicas FROM scaling_decisions
+          WHERE app_name = w.app ORDER BY decided_at DESC, id DESC LIMIT 1) l ON true`,
+    [names],
+  );
+  for (const h of heads.rows) {
+    out.set(h.app, {
+      recommendations: [],
+      scaleEvents: [],
+      started: h.started,
+      latest:
+        h.id === null
+          ? undefined
+          : { id: h.id, acted: h.acted!, inHistory: h.in_history!, recommended: h.recommended },
+    });
+  }
+  for (const r of rows.rows) {
+    const k = out.get(r.app)!;
+    if (r.in_history) k.recommendations.push({ at: r.at.getTime(), replicas: r.replicas });
+    if (r.acted) k.scaleEvents.push({ at: r.at.getTime(), change: r.change });
+  }
+  return out;
+}
+
+/** A non-acting evaluation to record in a batch (see recordNonActing). */
+export interface NonActing {
+  decision: Decision;
+  seed: Recommendation | undefined;
+  latest: LatestDecision | undefined;
+}
+
+const SEED_REASONS = ['first evaluation: the current count seeds the stabilization window'];
+
+/**
+ * Records many non-acting evaluations in at most two statements, row for
+ * row what insertSeedRecommendation + recordDecision write one app at a
+ * time: the seed row, then the recommendation merged into the newest row
+ * when it repeats it (a seed repeated by the first recommendation is that
+ * one row), else a new row. Evaluations that record nothing are skipped.
+ */
+export async function recordNonActing(db: Db, items: readonly NonActing[]): Promise<void> {
+  const ins: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
+  const upd: unknown[][] = [[], [], [], [], [], [], [], []];
+  const push = (into: unknown[][], v: readonly unknown[]) => {
+    for (const [i, x] of v.entries()) into[i]!.push(x);
+  };
+  const insert = (v: readonly unknown[]) => push(ins, v);
+  for (const { decision: d, seed, latest } of items) {
+    const row = [
+      d.appName,
+      new Date(d.evaluatedAt),
+      d.currentReplicas,
+      d.recommendedReplicas,
+      d.desiredReplicas,
+      d.winningMetric ?? null,
+      d.limitedBy || null,
+      JSON.stringify(d.reasons),
+      JSON.stringify(d.proposals),
+      d.record,
+    ];
+    const seedRow = seed && [
+      d.appName,
+      new Date(seed.at),
+      seed.replicas,
+      seed.replicas,
+      seed.replicas,
+      null,
+      null,
+      JSON.stringify(SEED_REASONS),
+      '[]',
+      true,
+    ];
+    if (!d.record) {
+      if (seedRow) insert(seedRow);
+      continue;
+    }
+    if (seedRow && seed!.replicas !== d.recommendedReplicas) insert(seedRow);
+    const merges =
+      !seedRow &&
+      latest &&
+      !latest.acted &&
+      latest.inHistory &&
+      latest.recommended === d.recommendedReplicas;
+    if (merges) {
+      push(upd, [latest.id, row[1], row[2], row[4], row[5], row[6], row[7], row[8]]);
+    } else insert(row);
+  }
+  if (upd[0]!.length > 0) {
+    await db.query(
+      `UPDATE scaling_decisions d SET decided_at = u.at, current_replicas = u.cur,
+              desired_replicas = u.des, winning_metric = u.wm, limited_by = u.lb,
+              reasons = u.reasons, proposals = u.proposals
+         FROM unnest($1::bigint[], $2::timestamptz[], $3::int[], $4::int[], $5::text[],
+                     $6::text[], $7::jsonb[], $8::jsonb[])
+              AS u(id, at, cur, des, wm, lb, reasons, proposals)
+        WHERE d.id = u.id`,
+      upd,
+    );
+  }
+  if (ins[0]!.length > 0) {
+    await db.query(
+      `INSERT INTO scaling_decisions (app_name, decided_at, current_replicas, recommended_replicas,
+         desired_replicas, acted, winning_metric, limited_by, reasons, proposals, in_history)
+       SELECT app, at, cur, rec, des, false, wm, lb, reasons, proposals, ih
+         FROM unnest($1::text[], $2::timestamptz[], $3::int[], $4::int[], $5::int[], $6::text[],
+                     $7::text[], $8::jsonb[], $9::jsonb[], $10::boolean[])
+              AS u(app, at, cur, rec, des, wm, lb, reasons, proposals, ih)`,
+      ins,
+    );
+  }
 }
 
 /** Acting decisions newest first, before the (time, id) position. */
@@ -100,10 +261,40 @@ export async function listActedDecisions(
   return res.rows;
 }
 
-/** Drops non-acting rows older than `before` (acting ones are the history users read). */
+/**
+ * Drops non-acting rows older than `before` (acting ones are the history
+ * users read), keeping each app's newest recorded one: it says the app has
+ * started, so the HPA's first-evaluation seed is not repeated after a gap.
+ */
 export async function pruneDecisions(db: Db, before: Date): Promise<number> {
-  const res = await db.query('DELETE FROM scaling_decisions WHERE NOT acted AND decided_at < $1', [
-    before,
-  ]);
+  const res = await db.query(
+    `DELETE FROM scaling_decisions d WHERE NOT acted AND decided_at < $1
+        AND id <> (SELECT max(id) FROM scaling_decisions k
+                    WHERE k.app_name = d.app_name AND k.in_history)`,
+    [before],
+  );
   return res.rowCount ?? 0;
+}
+
+/**
+ * The autoscaling history kept in scaling_decisions: a recommendation is a
+ * row with in_history, a scaling action an acted row, the first-evaluation
+ * seed a row of its own; repeated non-acting recommendations merge.
+ */
+export function sqlHistoryStore(db: Db): HistoryStore {
+  return {
+    async load(appName, since, lastScaledAt): Promise<HistoryView> {
+      const h = (await loadHistories(db, [{ appName, since }])).get(appName)!;
+      return {
+        recommendations: h.recommendations,
+        scaleEvents: h.scaleEvents,
+        started: h.started,
+        ...(lastScaledAt === undefined ? {} : { lastScaledAt }),
+      };
+    },
+    async write(d, writes, acted) {
+      if (writes.seed) await insertSeedRecommendation(db, d.appName, writes.seed);
+      if (writes.recommendation || acted) await recordDecision(db, d, acted);
+    },
+  };
 }

@@ -27,58 +27,101 @@ interface Row {
   slope: number | null;
 }
 
+export interface MetricsRequest {
+  appName: string;
+  windowSeconds: number;
+  lookbackSeconds: number;
+  activation: string;
+}
+
+/** Window aggregates for one app (see getEngineMetricsForApps). */
+export async function getEngineMetrics(db: Db, opts: MetricsRequest): Promise<EngineMetrics> {
+  return (await getEngineMetricsForApps(db, [opts])).get(opts.appName)!;
+}
+
 /**
- * Window aggregates for the decision engine, in two statements over the
- * (app_name, metric_type, timestamp) index: per-instance means of instance
+ * Window aggregates for the decision engine, for many apps in two statements
+ * over the (app_name, metric_type, timestamp) index (each app with its own
+ * window, lookback and activation metric): per-instance means of instance
  * samples, app-level means / p95 / least-squares slope, which metrics the app
  * reported in the lookback, the latency baseline (lowest 10 s p95 of the last
- * hour) and when traffic was last above zero.
+ * hour; given by the caller when it keeps them, since they move slowly) and
+ * when traffic was last above zero. Instance rows never stand in
+ * for an app-level value of a per-instance metric (the engine treats a
+ * metric whose counted instances are silent as invalid, as the HPA does);
+ * the app value derived from them only feeds trends and activation.
  */
-export async function getEngineMetrics(
+export async function getEngineMetricsForApps(
   db: Db,
-  opts: { appName: string; windowSeconds: number; lookbackSeconds: number; activation: string },
-): Promise<EngineMetrics> {
-  const types = [...new Set([...SCALING, opts.activation])];
-  const res = await db.query<Row>(
-    `SELECT metric_type,
-            CASE WHEN aggregation_level = 'instance' THEN instance_id END AS instance_id,
-            avg(value)::float8 AS avg,
-            percentile_cont(0.95) WITHIN GROUP (ORDER BY value)::float8 AS p95,
-            regr_slope(value, extract(epoch FROM timestamp))::float8 AS slope
-       FROM metrics
-      WHERE app_name = $1 AND metric_type = ANY ($2)
-        AND timestamp > now() - make_interval(secs => $3)
-      GROUP BY 1, 2`,
-    [opts.appName, types, opts.windowSeconds],
+  reqs: readonly MetricsRequest[],
+  baselines?: ReadonlyMap<string, number | null>,
+): Promise<Map<string, EngineMetrics>> {
+  const out = new Map<string, EngineMetrics>();
+  if (reqs.length === 0) return out;
+  const names = reqs.map((r) => r.appName);
+  const types = [...new Set([...SCALING, ...reqs.map((r) => r.activation)])];
+  const res = await db.query<Row & { app_name: string }>(
+    `SELECT m.app_name, m.metric_type,
+            CASE WHEN m.aggregation_level = 'instance' THEN m.instance_id END AS instance_id,
+            avg(m.value)::float8 AS avg,
+            -- Only app-level latency needs its p95, only app-level series a slope.
+            (percentile_cont(0.95) WITHIN GROUP (ORDER BY m.value)
+               FILTER (WHERE m.metric_type = 'latency_p95'))::float8 AS p95,
+            regr_slope(m.value, extract(epoch FROM m.timestamp))
+              FILTER (WHERE m.aggregation_level <> 'instance')::float8 AS slope
+       FROM unnest($1::text[], $2::int[]) w(app, secs)
+       JOIN metrics m ON m.app_name = w.app AND m.metric_type = ANY ($3)
+        AND m.timestamp > now() - make_interval(secs => w.secs)
+      GROUP BY 1, 2, 3`,
+    [names, reqs.map((r) => r.windowSeconds), types],
   );
+  // Index probes, not aggregates: whether each type has a sample in the
+  // lookback, and the newest positive traffic sample.
   const meta = await db.query<{
+    app: string;
     reported: string[] | null;
     last_active: Date | null;
-    baseline: number | null;
   }>(
-    `SELECT
-       (SELECT array_agg(DISTINCT metric_type) FROM metrics
-         WHERE app_name = $1 AND metric_type = ANY ($2)
-           AND timestamp > now() - make_interval(secs => $3)) AS reported,
-       (SELECT max(timestamp) FROM metrics
-         WHERE app_name = $1 AND metric_type = ANY ($4) AND value > 0
-           AND timestamp > now() - make_interval(secs => $3)) AS last_active,
-       (SELECT min(v)::float8 FROM (
-          SELECT avg(value) AS v FROM metrics
-           WHERE app_name = $1 AND metric_type = 'latency_p95'
-             AND timestamp > now() - interval '1 hour'
-           GROUP BY date_bin('10 seconds', timestamp, timestamp '2000-01-01')) b) AS baseline`,
-    [opts.appName, SCALING, opts.lookbackSeconds, ['rps', 'active_connections', opts.activation]],
+    `SELECT w.app,
+       ARRAY(SELECT t FROM unnest($3::text[]) t
+              WHERE EXISTS (SELECT 1 FROM metrics WHERE app_name = w.app AND metric_type = t
+                              AND timestamp > now() - make_interval(secs => w.secs))) AS reported,
+       (SELECT max(l.ts) FROM unnest(ARRAY['rps', 'active_connections', w.activation]) a(t),
+          LATERAL (SELECT timestamp AS ts FROM metrics
+                    WHERE app_name = w.app AND metric_type = a.t AND value > 0
+                      AND timestamp > now() - make_interval(secs => w.secs)
+                    ORDER BY timestamp DESC LIMIT 1) l) AS last_active
+       FROM unnest($1::text[], $2::int[], $4::text[]) w(app, secs, activation)`,
+    [names, reqs.map((r) => r.lookbackSeconds), SCALING, reqs.map((r) => r.activation)],
   );
+  const base = baselines ?? (await getLatencyBaselines(db, names));
+  const rowsByApp = new Map<string, Row[]>();
+  for (const r of res.rows) rowsByApp.set(r.app_name, [...(rowsByApp.get(r.app_name) ?? []), r]);
+  const metaByApp = new Map(meta.rows.map((m) => [m.app, m]));
+  for (const req of reqs) {
+    const m = metaByApp.get(req.appName);
+    const withBase = m && { ...m, baseline: base.get(req.appName) ?? null };
+    out.set(req.appName, assemble(rowsByApp.get(req.appName) ?? [], withBase, req.activation));
+  }
+  return out;
+}
+
+function assemble(
+  rows: readonly Row[],
+  meta:
+    | { reported: string[] | null; last_active: Date | null; baseline: number | null }
+    | undefined,
+  activation: string,
+): EngineMetrics {
   const out: EngineMetrics = {
     metrics: {},
-    reported: new Set((meta.rows[0]?.reported ?? []) as ScalingMetric[]),
+    reported: new Set((meta?.reported ?? []) as ScalingMetric[]),
     activationValue: undefined,
-    lastActiveAt: meta.rows[0]?.last_active?.getTime(),
+    lastActiveAt: meta?.last_active?.getTime(),
   };
   const appRows = new Map<string, Row>();
   const perInstance = new Map<string, Map<number, number>>();
-  for (const r of res.rows) {
+  for (const r of rows) {
     if (r.instance_id === null) appRows.set(r.metric_type, r);
     else {
       const m = perInstance.get(r.metric_type) ?? new Map<number, number>();
@@ -101,10 +144,31 @@ export async function getEngineMetrics(
     if (!inst && app.app === undefined) continue;
     const input: MetricInput = { ...app };
     if (inst && type !== 'latency_p95') input.perInstance = inst;
-    if (type === 'latency_p95' && meta.rows[0]?.baseline != null)
-      input.baseline = meta.rows[0].baseline;
+    if (type === 'latency_p95' && meta?.baseline != null) input.baseline = meta.baseline;
     out.metrics[type] = input;
   }
-  out.activationValue = appValue(opts.activation).app;
+  out.activationValue = appValue(activation).app;
   return out;
+}
+
+/**
+ * The latency baseline of many apps: the lowest 10 s mean p95 of the last
+ * hour (an idle replica's p95, for the queue model). It reads an hour of
+ * samples, so a control pass keeps it and refreshes it once a minute.
+ */
+export async function getLatencyBaselines(
+  db: Db,
+  appNames: readonly string[],
+): Promise<Map<string, number | null>> {
+  if (appNames.length === 0) return new Map();
+  const res = await db.query<{ app: string; baseline: number | null }>(
+    `SELECT w.app, (SELECT min(v)::float8 FROM (
+          SELECT avg(value) AS v FROM metrics
+           WHERE app_name = w.app AND metric_type = 'latency_p95'
+             AND timestamp > now() - interval '1 hour'
+           GROUP BY date_bin('10 seconds', timestamp, timestamp '2000-01-01')) b) AS baseline
+       FROM unnest($1::text[]) w(app)`,
+    [appNames],
+  );
+  return new Map(res.rows.map((r) => [r.app, r.baseline]));
 }

@@ -91,6 +91,21 @@ export async function listPendingActions(db: Db, appName: string): Promise<Pendi
   return res.rows;
 }
 
+/** Whether each of many apps has an action still in progress (one control pass). */
+export async function listAppsWithPendingActions(
+  db: Db,
+  appNames: readonly string[],
+): Promise<Set<string>> {
+  const res = await db.query<{ target_name: string }>(
+    `SELECT DISTINCT target_name FROM remediation_requests
+      WHERE namespace = $1 AND target_type = 'app' AND target_name = ANY ($2)
+        AND signal_type = 'autoserve' AND phase = 'Processing'
+        AND created_at > now() - interval '1 day'`,
+    [NAMESPACE, appNames],
+  );
+  return new Set(res.rows.map((r) => r.target_name));
+}
+
 /** Fills in the outcome of all three records of one action. */
 export async function completeAction(
   db: Db,

@@ -3,7 +3,7 @@ import type { Policy } from '../types.js';
 import { engineController, thresholdController } from './controllers.js';
 import { DEFAULT_SERVICE, type ServiceModel } from './service.js';
 import { type SimOptions, type SimResult, simulate } from './simulate.js';
-import { TRACES } from './traces.js';
+import { TRACES, type Trace } from './traces.js';
 
 /**
  * The policy every controller gets: the defaults (HPA behaviour, seed
@@ -31,14 +31,21 @@ export const HPA_SYNC_SECONDS = 15;
 export const ENGINE_INTERVAL_SECONDS = 5;
 
 /** Every trace through our engine, the HPA defaults and the seed's thresholds. */
-export function compareControllers(model: ServiceModel = DEFAULT_SERVICE): SimResult[] {
+export function compareControllers(
+  model: ServiceModel = DEFAULT_SERVICE,
+  traces: readonly Trace[] = TRACES.map((make) => make()),
+): SimResult[] {
   const policy = simPolicy(model);
   const out: SimResult[] = [];
-  for (const make of TRACES) {
-    const trace = make();
+  for (const trace of traces) {
     const controllers = [
       engineController('autoserve', policy, ENGINE_OPTIONS, ENGINE_INTERVAL_SECONDS),
-      engineController('hpa-default', policy, HPA_OPTIONS, HPA_SYNC_SECONDS),
+      engineController(
+        'hpa-default',
+        { ...policy, hpaCompatible: true },
+        HPA_OPTIONS,
+        HPA_SYNC_SECONDS,
+      ),
       thresholdController(policy, HPA_SYNC_SECONDS),
     ];
     for (const c of controllers) out.push(simulate(trace, c, model, SIM_OPTIONS));

@@ -1,14 +1,6 @@
-import { decide } from '../engine.js';
+import { evaluateWithHistory, historySeconds, MemoryHistory } from '../history.js';
 import { thresholdDecide } from '../threshold.js';
-import type {
-  EngineOptions,
-  InstanceState,
-  MetricInput,
-  Policy,
-  Recommendation,
-  ScaleEvent,
-  ScalingMetric,
-} from '../types.js';
+import type { EngineOptions, InstanceState, MetricInput, Policy, ScalingMetric } from '../types.js';
 
 /** What a controller sees at an evaluation. */
 export interface SimView {
@@ -25,52 +17,30 @@ export interface Controller {
   evaluate(view: SimView): number;
 }
 
-/** The decision engine with its recommendation history, as the control loop runs it. */
+/** The decision engine with its recommendation history, kept as the control loop keeps it. */
 export function engineController(
   name: string,
   policy: Policy,
   options: EngineOptions,
   intervalSeconds: number,
 ): Controller {
-  const history: Recommendation[] = [];
-  const events: ScaleEvent[] = [];
-  let lastScaledAt: number | undefined;
-  const keepMs =
-    1000 *
-    Math.max(
-      policy.scaleUp.stabilizationSeconds,
-      policy.scaleDown.stabilizationSeconds,
-      ...policy.scaleUp.policies.map((p) => p.periodSeconds),
-      ...policy.scaleDown.policies.map((p) => p.periodSeconds),
-    );
+  const history = new MemoryHistory(historySeconds(policy) * 1000);
   return {
     name,
     intervalSeconds,
     evaluate(view) {
-      // As the HPA on creation: the current count seeds the down window, so
-      // the first evaluations do not scale down on no history.
-      if (history.length === 0) history.push({ at: view.now, replicas: view.currentReplicas });
-      const d = decide({
+      const { decision, writes } = evaluateWithHistory(history.view(view.now), {
         appName: 'sim',
         policy,
         currentReplicas: view.currentReplicas,
         instances: view.instances,
         metrics: view.metrics,
         reported: new Set(Object.keys(view.metrics) as ScalingMetric[]),
-        history,
-        scaleEvents: events,
-        ...(lastScaledAt === undefined ? {} : { lastScaledAt }),
         now: view.now,
         options,
       });
-      history.push({ at: view.now, replicas: d.recommendedReplicas });
-      while (history.length && history[0]!.at < view.now - keepMs) history.shift();
-      if (d.desiredReplicas !== view.currentReplicas) {
-        events.push({ at: view.now, change: d.desiredReplicas - view.currentReplicas });
-        lastScaledAt = view.now;
-      }
-      while (events.length && events[0]!.at < view.now - keepMs) events.shift();
-      return d.desiredReplicas;
+      history.apply(writes);
+      return decision.desiredReplicas;
     },
   };
 }

@@ -71,8 +71,9 @@ export function simulate(
     id: nextId++,
     readyAt: -1,
   }));
-  const rps: number[] = [];
-  const p95: number[] = [];
+  // Samples per second; undefined in a metric gap (the service still runs).
+  const rps: (number | undefined)[] = [];
+  const p95: (number | undefined)[] = [];
   const cpu: Map<number, number>[] = [];
   const result: SimResult = {
     trace: trace.name,
@@ -90,11 +91,12 @@ export function simulate(
     const ready = instances.filter((i) => i.readyAt <= t);
     const lat = p95Ms(model, load, ready.length);
     const c = cpuPercent(model, load, ready.length);
-    rps.push(load);
-    p95.push(lat);
-    cpu.push(new Map(instances.map((i) => [i.id, i.readyAt <= t ? c : 1])));
+    const gap = trace.gapAt?.(t) === true;
+    rps.push(gap ? undefined : load);
+    p95.push(gap ? undefined : lat);
+    cpu.push(gap ? new Map() : new Map(instances.map((i) => [i.id, i.readyAt <= t ? c : 1])));
     if (lat > model.sloP95Ms) result.sloViolationSeconds++;
-    minP95 = Math.min(minP95, lat);
+    if (!gap) minP95 = Math.min(minP95, lat);
     result.replicaSeconds += instances.length;
     if (t === 0 || t % controller.intervalSeconds !== 0) continue;
 
@@ -112,12 +114,16 @@ export function simulate(
       }
       if (n) perInstance.set(inst.id, sum / n);
     }
-    const win = rps.slice(from, t + 1);
+    const win = rps.slice(from, t + 1).filter((v): v is number => v !== undefined);
+    const lats = p95.slice(from, t + 1).filter((v): v is number => v !== undefined);
     const states: InstanceState[] = instances.map((i) => ({ id: i.id, ready: i.readyAt <= t }));
+    // A window without samples: the metrics are reported but have no data (invalid).
     const metrics: Record<string, MetricInput> = {
       cpu_percent: { perInstance },
-      rps: { app: win.reduce((a, b) => a + b, 0) / win.length, trendPerSecond: slope(win) },
-      latency_p95: { app: percentile(p95.slice(from, t + 1), 0.95), baseline: minP95 },
+      rps: win.length
+        ? { app: win.reduce((a, b) => a + b, 0) / win.length, trendPerSecond: slope(win) }
+        : {},
+      latency_p95: lats.length ? { app: percentile(lats, 0.95), baseline: minP95 } : {},
     };
     const desired = controller.evaluate({
       now: t * 1000,

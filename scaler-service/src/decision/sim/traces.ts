@@ -3,6 +3,8 @@ export interface Trace {
   name: string;
   seconds: number;
   rpsAt(t: number): number;
+  /** True for seconds in which no metric sample reaches the autoscaler (scrape/ingest gaps). */
+  gapAt?(t: number): boolean;
 }
 
 /** Deterministic PRNG (mulberry32) so every run replays the same noise. */

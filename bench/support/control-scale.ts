@@ -1,0 +1,223 @@
+import pg from 'pg';
+import pino from 'pino';
+import { createControlPass } from '../../scaler-service/src/control/pass.js';
+import { createReconciler } from '../../scaler-service/src/reconciler/reconcile.js';
+import type { Runtime, RuntimeInstance } from '../../scaler-service/src/runtime/types.js';
+import { benchDatabase } from './bench-db.js';
+import { percentile } from './stats.js';
+
+/** A runtime that keeps its instances in memory (every create succeeds at once). */
+function fakeRuntime(): Runtime {
+  const all = new Map<string, RuntimeInstance>();
+  let n = 0;
+  return {
+    kind: 'process',
+    async ping() {},
+    async create(spec) {
+      const id = `fake:${++n}`;
+      all.set(id, {
+        id,
+        name: spec.name,
+        appName: spec.appName,
+        replicaIndex: spec.replicaIndex,
+        generation: spec.generation,
+        port: spec.port,
+        state: 'running',
+        exitCode: undefined,
+        startedAt: new Date(),
+      });
+      return id;
+    },
+    async list() {
+      return [...all.values()];
+    },
+    async stop() {},
+    async remove(id) {
+      all.delete(id);
+    },
+    async stats() {
+      return { cpuPercent: 50, memoryPercent: 40, memoryBytes: 1e8 };
+    },
+    async logs() {
+      return '';
+    },
+    async close() {},
+  };
+}
+
+/** Counts every statement sent: pool.query and the queries of checked-out clients, by kind. */
+function countingPool(url: string): {
+  pool: pg.Pool;
+  count: () => number;
+  kinds: Map<string, number>;
+  times: Map<string, number>;
+} {
+  const pool = new pg.Pool({ connectionString: url, max: 4 });
+  let n = 0;
+  const kinds = new Map<string, number>();
+  const times = new Map<string, number>();
+  const kindOf = (q: unknown) => {
+    const text = typeof q === 'string' ? q : ((q as { text?: string })?.text ?? '?');
+    return text.replace(/\s+/g, ' ').trim().slice(0, 48);
+  };
+  const note = (q: unknown) => {
+    n++;
+    const k = kindOf(q);
+    kinds.set(k, (kinds.get(k) ?? 0) + 1);
+  };
+  const poolQuery = pool.query.bind(pool);
+  // pool.query runs on a checked-out client, whose query is counted below:
+  // only its time is taken here.
+  pool.query = ((...a: unknown[]) => {
+    const t = performance.now();
+    const p = (poolQuery as (...x: unknown[]) => Promise<unknown>)(...a);
+    const k = kindOf(a[0]);
+    void p.finally(() => times.set(k, (times.get(k) ?? 0) + performance.now() - t)).catch(() => {});
+    return p;
+  }) as typeof pool.query;
+  pool.on('acquire', (client: pg.PoolClient & { counted?: boolean }) => {
+    if (client.counted) return;
+    client.counted = true;
+    const q = client.query.bind(client);
+    client.query = ((...a: unknown[]) => {
+      note(a[0]);
+      return (q as (...x: unknown[]) => unknown)(...a);
+    }) as typeof client.query;
+  });
+  return { pool, count: () => n, kinds, times };
+}
+
+export interface ScaleFigure {
+  apps: number;
+  instancesPerApp: number;
+  passes: number;
+  passMs: { p50: number; p95: number; max: number };
+  roundTripsPerApp: number;
+  /** Statements per app per pass by their first words, most frequent first. */
+  statementsPerApp: Record<string, number>;
+  /** Milliseconds per pass spent in each kind of statement (pool.query only). */
+  msPerPass: Record<string, number>;
+}
+
+/**
+ * One control-loop pass (the production createControlPass) over `apps` apps
+ * of `perApp` instances each, with a fake runtime and the real database:
+ * every app in auto mode is evaluated on every pass (evaluation interval 0),
+ * with per-instance CPU and app-level rps/latency in its window. The first
+ * pass creates the instances; the figure is the steady-state passes after.
+ */
+export async function controlScale(apps: number, perApp: number, passes: number) {
+  const db = await benchDatabase('autoserve_bench_control');
+  const { pool, count, kinds, times: spent } = countingPool(db.primaryUrl);
+  // Setup and the fresh samples between passes go through their own pool (not counted).
+  const admin = new pg.Pool({ connectionString: db.primaryUrl, max: 2 });
+  try {
+    await admin.query("DELETE FROM applications WHERE name LIKE 'scale-%'");
+    await admin.query("DELETE FROM metrics WHERE app_name LIKE 'scale-%'");
+    const spec = JSON.stringify({
+      image: 'bench',
+      command: [],
+      args: [],
+      env: {},
+      port: 0,
+      cpu_limit: 0,
+      memory_limit_bytes: 0,
+      labels: {},
+    });
+    await admin.query(
+      `INSERT INTO applications (name, spec, status, mode, desired_replicas)
+       SELECT 'scale-' || lpad(i::text, 5, '0'), $1, 'running', 'auto', $2
+         FROM generate_series(1, $3::int) i`,
+      [spec, perApp, apps],
+    );
+    const runtime = fakeRuntime();
+    const log = pino({ level: 'silent' });
+    let port = 20000;
+    const reconcile = createReconciler({
+      db: pool,
+      runtime,
+      log,
+      ports: { allocate: async (taken) => (taken.has(++port) ? ++port : port) },
+      stopGraceMs: 0,
+      drainMs: 0,
+    });
+    const pass = createControlPass({
+      db: pool,
+      runtime,
+      log,
+      config: { evaluationIntervalMs: 0, outcomeTimeoutMs: 60_000 },
+      reconcile,
+      isLeader: () => true,
+    });
+    await pass.run();
+    // As the health checker would: every instance up and passing its probe.
+    await admin.query(
+      `UPDATE instances SET status = 'running', health_status = 'healthy', ready_at = now()
+        WHERE app_name LIKE 'scale-%'`,
+    );
+    // A minute of samples every 10 s (as ingest keeps it fresh between passes):
+    // per-instance CPU, app-level rps and latency, and an hour of latency history.
+    const fresh = async () => {
+      await admin.query(
+        "DELETE FROM metrics WHERE app_name LIKE 'scale-%' AND timestamp > now() - interval '70 seconds'",
+      );
+      await admin.query(
+        `INSERT INTO metrics (app_name, instance_id, metric_type, timestamp, value, aggregation_level)
+         SELECT app_name, id, 'cpu_percent', now() - make_interval(secs => s), 55 + (id % 10), 'instance'
+           FROM instances, generate_series(0, 50, 10) s WHERE app_name LIKE 'scale-%'`,
+      );
+      await admin.query(
+        `INSERT INTO metrics (app_name, metric_type, timestamp, value, aggregation_level)
+         SELECT name, t, now() - make_interval(secs => s), CASE t WHEN 'rps' THEN 200 ELSE 150 END, 'app'
+           FROM applications, unnest(ARRAY['rps', 'latency_p95']) t, generate_series(0, 50, 10) s
+          WHERE name LIKE 'scale-%'`,
+      );
+    };
+    await admin.query(
+      `INSERT INTO metrics (app_name, metric_type, timestamp, value, aggregation_level)
+       SELECT name, 'latency_p95', now() - make_interval(secs => s), 140, 'app'
+         FROM applications, generate_series(80, 3590, 10) s WHERE name LIKE 'scale-%'`,
+    );
+    await admin.query('ANALYZE metrics; ANALYZE instances; ANALYZE scaling_decisions');
+    const times: number[] = [];
+    const trips: number[] = [];
+    for (let i = 0; i < passes; i++) {
+      await fresh();
+      if (i === 0) {
+        kinds.clear();
+        spent.clear();
+      }
+      const before = count();
+      const t = performance.now();
+      await pass.run();
+      times.push(performance.now() - t);
+      trips.push(count() - before);
+    }
+    return {
+      apps,
+      instancesPerApp: perApp,
+      passes,
+      passMs: (() => {
+        const sorted = [...times].sort((a, b) => a - b);
+        const r = (v: number) => Math.round(v);
+        return {
+          p50: r(percentile(sorted, 50)),
+          p95: r(percentile(sorted, 95)),
+          max: r(sorted.at(-1)!),
+        };
+      })(),
+      roundTripsPerApp: trips.reduce((a, b) => a + b, 0) / trips.length / apps,
+      msPerPass: Object.fromEntries(
+        [...spent].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v / passes)]),
+      ),
+      statementsPerApp: Object.fromEntries(
+        [...kinds].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / passes / apps]),
+      ),
+    } satisfies ScaleFigure;
+  } finally {
+    await admin.query("DELETE FROM applications WHERE name LIKE 'scale-%'").catch(() => {});
+    await admin.query("DELETE FROM metrics WHERE app_name LIKE 'scale-%'").catch(() => {});
+    await admin.end();
+    await pool.end();
+  }
+}

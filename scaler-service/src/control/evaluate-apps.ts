@@ -1,0 +1,108 @@
+import { recordScalingDecision } from '@autoserve/runtime';
+import type pg from 'pg';
+import { evaluateWithHistory, historySeconds } from '../decision/history.js';
+import type { Decision } from '../decision/types.js';
+import type { AppRow } from '../queries/apps.js';
+import type { InstanceRow } from '../queries/instances.js';
+import { listPoliciesOfApps } from '../queries/policies.js';
+import { baseFrom, decisionReason, evaluateAndAct, metricsRequest } from './autoscaler.js';
+import { loadHistories, type NonActing, recordNonActing } from './db/decisions.js';
+import { getEngineMetricsForApps, getLatencyBaselines } from './db/metric-windows.js';
+import { toEnginePolicy } from './policy.js';
+
+/**
+ * The apps' latency baselines kept across passes: an hour-long minimum moves
+ * slowly, so each is read again once it is a minute old (apps added over
+ * time spread the refreshes over passes); one not known yet is read every
+ * pass until it is.
+ */
+export function createBaselineCache(maxAgeMs = 60_000) {
+  const kept = new Map<string, { value: number | null; at: number }>();
+  return async (pool: pg.Pool, names: readonly string[], now: number) => {
+    // An app without a baseline yet (no latency in the last hour) is asked
+    // again every pass: the first samples must switch the queue model on.
+    const unknown = names.filter((n) => (kept.get(n)?.value ?? null) === null);
+    // The aged ones, oldest first, at most a twelfth per pass: a minute's
+    // refreshes spread over the passes instead of one pass reading them all.
+    const aged = names
+      .filter((n) => {
+        const k = kept.get(n);
+        return k !== undefined && k.value !== null && k.at <= now - maxAgeMs;
+      })
+      .sort((a, b) => kept.get(a)!.at - kept.get(b)!.at)
+      .slice(0, Math.max(1, Math.ceil(names.length / 12)));
+    const stale = [...unknown, ...aged];
+    for (const [app, value] of await getLatencyBaselines(pool, stale)) {
+      kept.set(app, { value, at: now });
+    }
+    return new Map(names.map((n) => [n, kept.get(n)?.value ?? null]));
+  };
+}
+
+export type BaselineCache = ReturnType<typeof createBaselineCache>;
+
+/**
+ * Evaluates many apps in a handful of statements, so a control pass costs
+ * O(1) round trips for the autoscaler instead of ~9 per app: policies,
+ * metric windows and histories are read for all apps at once, every app is
+ * decided through the shared history module, and the evaluations that do not
+ * act are recorded in one batch. An app whose decision acts is evaluated
+ * again by evaluateAndAct, under its row lock in one transaction (the rare
+ * case), so what is carried out never rests on the unlocked read.
+ */
+export async function evaluateApps(
+  pool: pg.Pool,
+  apps: readonly AppRow[],
+  rowsByApp: ReadonlyMap<string, readonly InstanceRow[]>,
+  now: number,
+  baselines: BaselineCache = createBaselineCache(0),
+): Promise<Map<string, Decision | undefined>> {
+  const out = new Map<string, Decision | undefined>();
+  if (apps.length === 0) return out;
+  const stored = await listPoliciesOfApps(
+    pool,
+    apps.map((a) => a.name),
+  );
+  const policies = new Map(apps.map((a) => [a.name, toEnginePolicy(stored.get(a.name))]));
+  const metrics = await getEngineMetricsForApps(
+    pool,
+    apps.map((a) => metricsRequest(a.name, policies.get(a.name)!)),
+    await baselines(
+      pool,
+      apps.map((a) => a.name),
+      now,
+    ),
+  );
+  const histories = await loadHistories(
+    pool,
+    apps.map((a) => ({
+      appName: a.name,
+      since: new Date(now - historySeconds(policies.get(a.name)!) * 1000),
+    })),
+  );
+  const quiet: NonActing[] = [];
+  const acting: string[] = [];
+  for (const app of apps) {
+    const policy = policies.get(app.name)!;
+    const base = baseFrom(app, policy, rowsByApp.get(app.name) ?? [], metrics.get(app.name)!, now);
+    const h = histories.get(app.name)!;
+    const lastScaledAt = app.last_scaled_at?.getTime();
+    const view = {
+      recommendations: h.recommendations,
+      scaleEvents: h.scaleEvents,
+      started: h.started,
+      ...(lastScaledAt === undefined ? {} : { lastScaledAt }),
+    };
+    const { decision, writes, acted } = evaluateWithHistory(view, base, app.mode === 'auto');
+    if (acted) {
+      acting.push(app.name);
+      continue;
+    }
+    recordScalingDecision(decision.action, decisionReason(decision));
+    quiet.push({ decision, seed: writes.seed, latest: h.latest });
+    out.set(app.name, decision);
+  }
+  await recordNonActing(pool, quiet);
+  for (const name of acting) out.set(name, await evaluateAndAct(pool, name, now));
+  return out;
+}

@@ -1,0 +1,126 @@
+import type pg from 'pg';
+import type { Logger } from 'pino';
+import { type AppRow, listAppsByStatus } from '../queries/apps.js';
+import { type InstanceRow, listInstancesOfApps } from '../queries/instances.js';
+import { ACTIVE, planApp } from '../reconciler/plan.js';
+import type { createReconciler } from '../reconciler/reconcile.js';
+import type { Runtime, RuntimeInstance } from '../runtime/types.js';
+import { APP_STATUSES } from '../validation/lifecycle.js';
+import type { ControlConfig } from './config.js';
+import { pruneDecisions } from './db/decisions.js';
+import { countAppInstances, listLivePorts } from './db/instance-extra.js';
+import { listAppsWithPendingActions } from './db/remediation.js';
+import { markEngineDown } from './engine-down.js';
+import { createBaselineCache, evaluateApps } from './evaluate-apps.js';
+import { settleOutcomes } from './outcomes.js';
+
+/**
+ * True when reconciling the app would change nothing: it is running, the
+ * plan (with every back-off treated as expired, so anything waiting counts
+ * as work) has no step, and its replica count matches the live instances.
+ * The full reconcile then only reads; skipping it is what lets one pass over
+ * a thousand quiet apps cost a few statements.
+ */
+function settled(
+  app: AppRow,
+  rows: InstanceRow[],
+  containers: RuntimeInstance[],
+  now: number,
+): boolean {
+  if (app.status !== 'running') return false;
+  const steps = planApp({
+    app: {
+      name: app.name,
+      status: app.status,
+      desiredReplicas: app.desired_replicas,
+      generation: app.generation,
+    },
+    rows,
+    containers,
+    now,
+    drainMs: 0,
+    retryAt: () => 0,
+  });
+  if (steps.length > 0) return false;
+  const live = rows.filter(
+    (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
+  );
+  return app.replicas === live.length && live.length === app.desired_replicas;
+}
+
+/**
+ * One pass of the control loop over every app, as a factory so the loop
+ * runs it on its timer and the control bench runs it against a fake runtime
+ * and a real database: list the runtime once, then per app evaluate (auto
+ * mode, when due), reconcile and settle outcomes; prune old decisions once a
+ * minute. Keeps the per-app evaluation schedule and the engine-down state
+ * between passes.
+ */
+export function createControlPass(deps: {
+  db: pg.Pool;
+  runtime: Runtime;
+  log: Logger;
+  config: Pick<ControlConfig, 'evaluationIntervalMs' | 'outcomeTimeoutMs'>;
+  reconcile: ReturnType<typeof createReconciler>;
+  isLeader: () => boolean;
+}): { run(): Promise<void>; engineDown(): boolean } {
+  const { db, runtime, log, config, reconcile, isLeader } = deps;
+  const nextEval = new Map<string, number>();
+  let engineDown = false;
+  let lastPrune = 0;
+  const baselines = createBaselineCache();
+
+  const run = async () => {
+    if (!isLeader()) return;
+    let containers: RuntimeInstance[];
+    try {
+      containers = await runtime.list();
+    } catch (err) {
+      if (!engineDown) {
+        engineDown = true;
+        log.error({ err: (err as Error).message }, 'runtime unreachable');
+        await markEngineDown(db, err);
+      }
+      return;
+    }
+    if (engineDown) log.info('runtime answers again');
+    engineDown = false;
+    const apps = await listAppsByStatus(db, [...APP_STATUSES]);
+    const known = new Set(apps.map((a) => a.name));
+    const byApp = new Map<string, RuntimeInstance[]>();
+    for (const c of containers) {
+      // Containers of apps that no longer exist (deleted while we were down).
+      if (!known.has(c.appName)) await runtime.remove(c.id).catch(() => {});
+      else byApp.set(c.appName, [...(byApp.get(c.appName) ?? []), c]);
+    }
+    const taken = new Set([...(await listLivePorts(db)), ...containers.map((c) => c.port)]);
+    const names = apps.map((a) => a.name);
+    const rowsByApp = await listInstancesOfApps(db, names);
+    const pending = await listAppsWithPendingActions(db, names);
+    const now = Date.now();
+    const due = apps.filter(
+      (a) => a.mode === 'auto' && ACTIVE.has(a.status) && now >= (nextEval.get(a.name) ?? 0),
+    );
+    for (const a of due) nextEval.set(a.name, now + config.evaluationIntervalMs);
+    // Evaluate first, so a scale-out is carried out in this same pass.
+    const decisions = await evaluateApps(db, due, rowsByApp, now, baselines);
+    for (const app of apps) {
+      if (!isLeader()) return;
+      const d = decisions.get(app.name);
+      const current: AppRow =
+        d && d.action !== 'none' ? { ...app, desired_replicas: d.desiredReplicas } : app;
+      const mine = byApp.get(app.name) ?? [];
+      const rows = rowsByApp.get(app.name) ?? [];
+      // A settled app with nothing to do costs no further round trip.
+      if (!pending.has(app.name) && settled(current, rows, mine, now)) continue;
+      const obs = await reconcile(current, mine, taken);
+      const total = await countAppInstances(db, app.name);
+      await settleOutcomes(db, app, { ...obs, total }, config.outcomeTimeoutMs, Date.now());
+    }
+    if (now - lastPrune > 60_000) {
+      lastPrune = now;
+      await pruneDecisions(db, new Date(now - 2 * 3_600_000));
+    }
+  };
+  return { run, engineDown: () => engineDown };
+}

@@ -1,0 +1,131 @@
+import type pg from 'pg';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { evaluateAndAct } from '../../../scaler-service/src/control/autoscaler.js';
+import { evaluateApps } from '../../../scaler-service/src/control/evaluate-apps.js';
+import { maybeGetApp } from '../../../scaler-service/src/queries/apps.js';
+import { listInstancesOfApps } from '../../../scaler-service/src/queries/instances.js';
+import { createTestDatabase, dropTestDatabase, type TestDb } from '../../support/database.js';
+import { insertApp, ownerPool } from './support.js';
+
+/**
+ * The control loop's autoscaling history against the HPA's (issue 14,
+ * classes 5 and 6), through evaluateAndAct on a real database with a fake
+ * clock: the first recommendation stays in the stabilization window, and a
+ * gap as long as the window does not reseed it.
+ */
+const cluster = inject('cluster');
+let db: TestDb;
+let pool: pg.Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase(
+    cluster,
+    `autoserve_hpa_hist_${process.pid}_${Date.now().toString(36)}`,
+  );
+  pool = await ownerPool(db);
+});
+
+afterAll(async () => {
+  await pool?.end();
+  if (db) await dropTestDatabase(cluster, db.name);
+});
+
+const S = 1000;
+
+let nextPort = 40000;
+
+async function appWithPods(name: string, pods: number, policy: Record<string, unknown>) {
+  await insertApp(pool, {
+    name,
+    desired: pods,
+    mode: 'auto',
+    policy: {
+      min_replicas: 1,
+      max_replicas: 10,
+      max_cpu_percent: 50,
+      cooldown_seconds: 0,
+      hpa_compatible: true,
+      ...policy,
+    },
+  });
+  for (let i = 0; i < pods; i++) {
+    await pool.query(
+      `INSERT INTO instances (app_name, container_id, container_name, replica_index, ip, port,
+         status, health_status, started_at)
+       VALUES ($1, $2, $2, $3, '127.0.0.1', $4, 'running', 'healthy', now())`,
+      [name, `${name}-${i}`, i, nextPort++],
+    );
+  }
+}
+
+/** Every live instance of the app reports this CPU mean (replacing earlier samples). */
+async function cpu(name: string, value: number) {
+  await pool.query('DELETE FROM metrics WHERE app_name = $1', [name]);
+  await pool.query(
+    `INSERT INTO metrics (app_name, instance_id, metric_type, value)
+     SELECT app_name, id, 'cpu_percent', $2 FROM instances WHERE app_name = $1`,
+    [name, value],
+  );
+}
+
+describe('control loop history (hpa_compatible)', () => {
+  it("keeps the first evaluation's seed in the down window: 5 pods at CPU 10 -> 5,5,5 then 1", async () => {
+    await appWithPods('seed', 5, { scale_down_stabilization_seconds: 300 });
+    await cpu('seed', 10);
+    const t0 = Date.now();
+    const seen: number[] = [];
+    for (const t of [0, 100, 200, 300]) {
+      const d = await evaluateAndAct(pool, 'seed', t0 + t * S);
+      seen.push(d!.desiredReplicas);
+    }
+    expect(seen).toEqual([5, 5, 5, 1]);
+  });
+
+  it('does not reseed after a gap as long as the history: windows 60 s, ratio 1.55 -> 2', async () => {
+    await appWithPods('gap', 1, {
+      scale_up_stabilization_seconds: 60,
+      scale_down_stabilization_seconds: 60,
+    });
+    await cpu('gap', 50);
+    const t0 = Date.now();
+    const first = await evaluateAndAct(pool, 'gap', t0);
+    await cpu('gap', 77.5);
+    const second = await evaluateAndAct(pool, 'gap', t0 + 60 * S);
+    expect([first!.desiredReplicas, second!.desiredReplicas]).toEqual([1, 2]);
+  });
+
+  it('the batched evaluation of a control pass writes what evaluateAndAct writes', async () => {
+    const policy = { scale_down_stabilization_seconds: 60, hpa_compatible: false };
+    await appWithPods('one', 5, policy);
+    await appWithPods('many', 5, policy);
+    const t0 = Date.now();
+    for (const [t, level] of [
+      [0, 50],
+      [15, 50],
+      [30, 20],
+      [45, 20],
+      [61, 20],
+      [80, 20],
+      [95, 90],
+    ] as const) {
+      await cpu('one', level);
+      await cpu('many', level);
+      await evaluateAndAct(pool, 'one', t0 + t * S);
+      const app = (await maybeGetApp(pool, 'many'))!;
+      await evaluateApps(pool, [app], await listInstancesOfApps(pool, ['many']), t0 + t * S);
+    }
+    const rows = async (name: string) =>
+      (
+        await pool.query(
+          `SELECT decided_at, current_replicas, recommended_replicas, desired_replicas, acted,
+                  in_history, winning_metric, limited_by, reasons
+             FROM scaling_decisions WHERE app_name = $1 ORDER BY decided_at, id`,
+          [name],
+        )
+      ).rows;
+    const one = await rows('one');
+    expect(one.length).toBeGreaterThan(2);
+    expect(one.some((r) => r.acted)).toBe(true);
+    expect(await rows('many')).toEqual(one);
+  });
+});
