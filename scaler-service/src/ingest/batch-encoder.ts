@@ -5,6 +5,8 @@ import { CopyWriter } from './copy-encoder.js';
 
 /** Largest batch accepted by every ingest RPC. */
 export const MAX_BATCH = 10_000;
+/** Most labels one sample may carry (the wire decoder stops reading at the next one). */
+export const MAX_LABELS = 16;
 /** Samples may be at most this far in the future (clock skew allowance). */
 export const MAX_FUTURE_MS = 5 * 60_000;
 
@@ -146,7 +148,9 @@ export class BatchEncoder {
 function checkLabels(field: string, labels: Record<string, string>): string | null {
   const keys = Object.keys(labels);
   if (keys.length === 0) return null;
-  if (keys.length > 16) throw invalidArgument(field, 'must have at most 16 entries');
+  if (keys.length > MAX_LABELS) {
+    throw invalidArgument(field, `must have at most ${MAX_LABELS} entries`);
+  }
   for (const k of keys) {
     if (k.length < 1 || k.length > 63) {
       throw invalidArgument(`${field}[${JSON.stringify(k)}]`, 'key must be 1..63 characters');

@@ -69,7 +69,7 @@ describe('wire decoder', () => {
       ),
     );
     const r = encodeWire(body, rules(), new Interner(), 2);
-    expect(r.sequence).toBe(77);
+    expect(r.sequence).toBe(77n);
     expect(r.error?.index).toBe(2);
     expect(r.error?.err.rawMessage).toBe('samples[2].value: must be finite');
     const unknownFirst = [ok, { ...ok, appName: 'nope' }, { ...ok, value: -1 }].map((s) =>
@@ -93,8 +93,8 @@ describe('wire decoder', () => {
   it('rejects malformed bytes, negative numbers and empty batches', () => {
     const bad = (bytes: number[], field: 1 | 2 = 1) =>
       encodeWire(Buffer.from(bytes), rules(), new Interner(), field).error?.err.rawMessage;
-    expect(bad([0x0a, 0x05, 0x0a])).toBe('samples: malformed request');
-    expect(bad([0x0a])).toBe('samples: malformed request');
+    expect(bad([0x0a, 0x05, 0x0a])).toMatch(/^samples: malformed request: /);
+    expect(bad([0x0a])).toMatch(/^samples: malformed request: /);
     expect(bad([])).toBe('samples: must not be empty');
     expect(bad([0x08, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x01], 2)).toBe(
       'sequence: must be >= 0',
