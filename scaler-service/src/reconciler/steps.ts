@@ -90,7 +90,11 @@ export async function createInstance(
     }),
   );
   // Taken between the check and the insert (a replica created in parallel).
-  if (!row) return { failure: 'port_conflict', message: `port ${port} was taken by another instance meanwhile` };
+  if (!row)
+    return {
+      failure: 'port_conflict',
+      message: `port ${port} was taken by another instance meanwhile`,
+    };
   try {
     const id = await deps.runtime.create(
       instanceSpec(app.name, app.spec, app.generation, replicaIndex, name, port),
