@@ -45,6 +45,8 @@ export interface Stack {
   applied: string[];
   /** Restarts after crashes so far, per service (each crash is printed and restarted with back-off). */
   restarts(): Record<ServiceName, number>;
+  /** Unexpected exits so far, per service (counted when the process exits). */
+  crashes(): Record<ServiceName, number>;
   /** Process ids of the services running now. */
   pids(): Record<ServiceName, number | undefined>;
   /** Stops both services (SIGTERM, SIGKILL after the bound); Postgres keeps running. */
@@ -209,6 +211,7 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     return {
       ...{ context, scaler, token, runtime, dockerHost, database, cluster, applied },
       restarts: () => perService((s) => s.restarts()),
+      crashes: () => perService((s) => s.crashes()),
       pids: () => perService((s) => s.current().child.pid),
       ...{ stop, kill },
     };

@@ -28,6 +28,8 @@ export interface Supervised {
   current(): ServiceProcess;
   /** Restarts so far. */
   restarts(): number;
+  /** Unexpected exits so far (counted at the exit, before the restart). */
+  crashes(): number;
   /**
    * Starts restarting on crashes, on the ports the first process bound
    * (called once the stack is up: a failed first start is an error, not a crash loop).
@@ -46,6 +48,7 @@ export function supervise(
 ): Supervised {
   let proc = spawnService(name, env, onLine);
   let restarts = 0;
+  let crashes = 0;
   let consecutive = 0;
   let stopping = false;
   let timer: NodeJS.Timeout | undefined;
@@ -54,6 +57,7 @@ export function supervise(
   const watch = (p: ServiceProcess, startedAt: number) => {
     void p.exited.then((result) => {
       if (stopping || p !== proc) return;
+      crashes++;
       consecutive = Date.now() - startedAt >= backoff.resetAfterMs ? 1 : consecutive + 1;
       const delay = restartDelay(consecutive, backoff);
       const tail = p.tail().slice(-8);
@@ -78,6 +82,7 @@ export function supervise(
     name,
     current: () => proc,
     restarts: () => restarts,
+    crashes: () => crashes,
     arm(ports) {
       const prefix = name.toUpperCase();
       pinned = {

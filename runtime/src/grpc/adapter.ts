@@ -72,7 +72,7 @@ export function adaptService(reg: ServiceRegistration, deps: AdapterDeps) {
       requestSerialize: (msg: AnyMessage) => Buffer.from(toBinary(method.input, msg as never)),
       requestDeserialize: reg.rawInput?.has(method.name)
         ? (buf: Buffer) => buf
-        : (buf: Buffer) => fromBinary(method.input, buf),
+        : (buf: Buffer) => decodeRequest(method, buf),
       responseSerialize: (msg: AnyMessage) => Buffer.from(toBinary(method.output, msg as never)),
       responseDeserialize: (buf: Buffer) => fromBinary(method.output, buf),
       originalName: method.localName,
@@ -99,6 +99,36 @@ interface AnyCall {
   on(event: 'cancelled', listener: () => void): unknown;
   sendMetadata(md: grpc.Metadata): void;
   getPath(): string;
+}
+
+/**
+ * A request body that is not a valid encoding of its message. grpc-js
+ * answers INTERNAL when a deserializer throws, but bad bytes are the
+ * caller's fault: the decoder returns this instead, and the handler turns it
+ * into InvalidArgument after authentication.
+ */
+class MalformedRequest {
+  constructor(readonly reason: string) {}
+  error(): ConnectError {
+    return new ConnectError(
+      `malformed request: ${this.reason.slice(0, 100)}`,
+      Code.InvalidArgument,
+    );
+  }
+}
+
+function decodeRequest(method: DescMethod, buf: Buffer): unknown {
+  try {
+    return fromBinary(method.input, buf);
+  } catch (err) {
+    return new MalformedRequest(err instanceof Error ? err.message : 'undecodable');
+  }
+}
+
+/** The unary/server-stream request, or the InvalidArgument its bytes deserve. */
+function requestOf(call: AnyCall): unknown {
+  if (call.request instanceof MalformedRequest) throw call.request.error();
+  return call.request;
 }
 
 function headersOf(md: grpc.Metadata): Headers {
@@ -190,14 +220,14 @@ function makeHandler(
       if (!impl) throw new ConnectError(`${method.name} is not implemented`, Code.Unimplemented);
       switch (method.methodKind) {
         case 'unary':
-          return create(method.output, (await impl(call.request, ctx)) as never);
+          return create(method.output, (await impl(requestOf(call), ctx)) as never);
         case 'client_streaming':
           return create(method.output, (await impl(requestsOf(call), ctx)) as never);
         case 'server_streaming':
           return writeStream(
             call,
             method,
-            impl(call.request, ctx) as AsyncIterable<AnyMessage>,
+            impl(requestOf(call), ctx) as AsyncIterable<AnyMessage>,
             sendHeader,
             ctx,
           );
@@ -243,8 +273,11 @@ function makeHandler(
  * side, so the final status (or a bidi handler's remaining responses) would
  * never be sent.
  */
-function requestsOf(call: AnyCall): AsyncIterable<unknown> {
-  return (call as unknown as Readable).iterator({ destroyOnReturn: false });
+async function* requestsOf(call: AnyCall): AsyncIterable<unknown> {
+  for await (const m of (call as unknown as Readable).iterator({ destroyOnReturn: false })) {
+    if (m instanceof MalformedRequest) throw m.error();
+    yield m;
+  }
 }
 
 /** Writes a handler's output stream with backpressure, stopping on cancel. */
