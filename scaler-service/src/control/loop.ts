@@ -96,6 +96,9 @@ export function startControlLoop(deps: {
     engineDown = false;
     const apps = await listAppsByStatus(db, [...APP_STATUSES]);
     const known = new Set(apps.map((a) => a.name));
+    // Per-app state of deleted apps goes with them: these maps live as long as the process.
+    for (const name of nextEval.keys()) if (!known.has(name)) nextEval.delete(name);
+    reconcile.prune(known);
     for (const c of containers) {
       // Containers of apps that no longer exist (deleted while we were down).
       if (!known.has(c.appName)) await runtime.remove(c.id).catch(() => {});

@@ -115,3 +115,27 @@ describe('wire decoder', () => {
     );
   });
 });
+
+describe('memory held by ingest', () => {
+  it('rejects app names no app can have before looking them up or interning them', () => {
+    const long = create(scaler.MetricSampleSchema, { appName: 'x'.repeat(64), metricType: 4 });
+    const body = Buffer.from(
+      toBinary(
+        scaler.IngestMetricsRequestSchema,
+        create(scaler.IngestMetricsRequestSchema, { samples: [long] }),
+      ),
+    );
+    const interner = new Interner();
+    const r = encodeWire(body, rules(), interner, 1);
+    expect(r.error?.err.rawMessage).toBe('samples[0].app_name: must be at most 63 characters');
+    expect(r.suspects.size).toBe(0);
+    expect(interner.size.entries).toBe(0);
+  });
+
+  it('bounds the interner by bytes as well as entries', () => {
+    const interner = new Interner(10_000, 1 << 20);
+    for (let i = 0; i < 200; i++) interner.get(`${i}`.padEnd(50_000, 'x'));
+    expect(interner.size.bytes).toBeLessThanOrEqual(1 << 20);
+    expect(interner.get('web').toString()).toBe('web');
+  });
+});

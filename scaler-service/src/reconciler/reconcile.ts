@@ -50,7 +50,7 @@ export function createReconciler(deps: ReconcileDeps) {
     return row.updated_at.getTime() + Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (n - 1));
   };
 
-  return async function reconcileApp(
+  async function reconcileApp(
     app: AppRow,
     containers: readonly RuntimeInstance[],
     takenPorts: Set<number>,
@@ -129,7 +129,15 @@ export function createReconciler(deps: ReconcileDeps) {
     failure = created.find((f) => f !== undefined) ?? failure;
     if (failure) failures.set(app.name, (failures.get(app.name) ?? 0) + 1);
     return settleApp(deps, app, containers, failure, () => failures.delete(app.name));
-  };
+  }
+  return Object.assign(reconcileApp, {
+    /** Forgets apps that no longer exist (per-app state must not grow with every name ever seen). */
+    prune(known: ReadonlySet<string>): void {
+      for (const name of failures.keys()) if (!known.has(name)) failures.delete(name);
+    },
+    /** Apps with failure state held (for tests). */
+    tracked: () => failures.size,
+  });
 }
 
 async function settleApp(
