@@ -1,5 +1,5 @@
 /**
- * `npm run bench -- ingest [--samples 1500000] [--streams 4] [--batch 5000] [--rows 10000000]`
+ * `npm run bench -- ingest [--samples 1500000] [--streams 4] [--batch 5000] [--rows 10000000] [--decoder-only]`
  *
  * Metrics ingest through gRPC (StreamMetrics, several concurrent streams,
  * the Scaler in its own process) against binary COPY of the same rows
@@ -18,6 +18,7 @@ import { Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { encodeBatch, Interner } from '../scaler-service/src/ingest/encode-batch.js';
 import { composeBenchTarget } from './support/bench-target.js';
+import { decoderPhase } from './support/ingest-decoder.js';
 import { copyPhase, grpcPhase } from './support/ingest-load.js';
 import { BENCH_TOKEN, ingestBenchDatabase, startScalerProcess } from './support/ingest-setup.js';
 import { seedRows, watchLatency, windowLatency } from './support/ingest-windows.js';
@@ -46,6 +47,12 @@ export async function main(args: string[]): Promise<void> {
   const batch = arg(args, '--batch', 5000);
   const rows = arg(args, '--rows', 10_000_000);
   const apps = Array.from({ length: 20 }, (_, i) => `bench-app-${i}`);
+  // In-process, no database: the hand wire decoder against fromBinary, side by side.
+  const decoder = decoderPhase(batch);
+  process.stdout.write(
+    `decoder (ms per ${batch}-sample batch, median): ${JSON.stringify(decoder)}\n`,
+  );
+  if (args.includes('--decoder-only')) return;
 
   const target = await composeBenchTarget(args);
   const db = target
@@ -154,6 +161,7 @@ export async function main(args: string[]): Promise<void> {
         load_generator_cpu_percent: Math.round(grpc.generatorCpuPercent),
         server_cpu_percent: Math.round(grpc.serverCpuPercent),
       },
+      decoder,
       windows: { rows_in_table: seeded.rows, seed_seconds: seeded.seconds, ...windows },
       watch_events_latency_ms: watch,
     };

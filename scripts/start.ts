@@ -2,7 +2,8 @@
  * `npm start`: the local Postgres primary + replica, migrations, both
  * services; prints the endpoints, a dev token and copy-paste calls. Ctrl-C
  * (or SIGTERM) stops both services and leaves no process behind; Postgres
- * keeps running for the next start (`npm run stop` stops it).
+ * keeps running for the next start (`npm run stop` stops it). A service that
+ * crashes is printed and restarted with back-off (lib/supervisor.ts).
  *
  * Overrides (env): AUTOSERVE_DB, CONTEXT_GRPC_PORT, SCALER_GRPC_PORT,
  * CONTEXT_METRICS_PORT, SCALER_METRICS_PORT, PG_DIR, PG_PRIMARY_PORT,
@@ -79,5 +80,4 @@ writeFileSync(
   { mode: 0o600 },
 );
 say(banner(stack, seconds, color));
-
-void stack.crashed.then((name) => shutdown(`${name} exited unexpectedly`, 1));
+// A crashed service is printed and restarted by the stack's supervisor; the other keeps serving.

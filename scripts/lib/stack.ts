@@ -10,7 +10,8 @@ import { findDockerEngine } from './docker-detect.js';
 import { removeContainers, stopProcessInstances } from './instances.js';
 import { ensureDatabase, migrate, type PgCluster, pgUp, withDb } from './pg-harness.js';
 import { REPO } from './repo.js';
-import { type ServiceName, type ServiceProcess, spawnService } from './service-process.js';
+import type { ServiceName, ServiceProcess } from './service-process.js';
+import { supervise } from './supervisor.js';
 
 export interface StackOptions {
   /** Environment the services inherit; overrides (ports, DB name) are read from it. */
@@ -44,8 +45,12 @@ export interface Stack {
   cluster: PgCluster;
   /** Migrations this start applied. */
   applied: string[];
-  /** Resolves when either service exits by itself (a crash), with its name. */
-  crashed: Promise<ServiceName>;
+  /** Restarts after crashes so far, per service (each crash is printed and restarted with back-off). */
+  restarts(): Record<ServiceName, number>;
+  /** Unexpected exits so far, per service (counted when the process exits). */
+  crashes(): Record<ServiceName, number>;
+  /** Process ids of the services running now. */
+  pids(): Record<ServiceName, number | undefined>;
   /** Stops both services (SIGTERM, SIGKILL after the bound); Postgres keeps running. */
   stop(): Promise<void>;
   /** SIGKILL both services at once (a second Ctrl-C). */
@@ -171,14 +176,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     ...(dockerHost ? { DOCKER_HOST: dockerHost } : {}),
     ...(token ? { AUTH_TOKENS: `dev:${token}:write` } : {}),
   };
-  const children = (['context', 'scaler'] as const).map((name) =>
-    spawnService(name, serviceEnv, (line) => {
-      if (levelOf(line) >= shown) options.onServiceLine(name, line);
-    }),
+  const supervised = (['context', 'scaler'] as const).map((name) =>
+    supervise(
+      name,
+      serviceEnv,
+      (line) => {
+        if (levelOf(line) >= shown) options.onServiceLine(name, line);
+      },
+      log,
+    ),
   );
+  const children = supervised.map((s) => s.current());
   const grace = 15_000;
   const stop = async () => {
-    await Promise.all(children.map((c) => c.stop(grace)));
+    await Promise.all(supervised.map((s) => s.stop(grace)));
     const stopped = await stopProcessInstances(processDir);
     if (stopped) log(`stopped ${stopped} app instance process(es)`);
     if (dockerHost) {
@@ -207,13 +218,20 @@ export async function startStack(options: StackOptions): Promise<Stack> {
       Endpoint,
       Endpoint,
     ];
-    const crashed = Promise.race(children.map((c) => c.exited.then(() => c.name)));
+    supervised.forEach((s, i) => {
+      s.arm({ grpc: ports[i]!, metrics: children[i]!.metricsPort() });
+    });
     const kill = () => {
-      for (const c of children) if (c.child.exitCode === null) c.child.kill('SIGKILL');
+      for (const s of supervised) s.kill();
     };
+    const perService = <T>(f: (s: (typeof supervised)[number]) => T) =>
+      Object.fromEntries(supervised.map((s) => [s.name, f(s)])) as Record<ServiceName, T>;
     return {
       ...{ context, scaler, token, runtime, runtimeLimits, dockerHost, database, cluster, applied },
-      ...{ crashed, stop, kill },
+      restarts: () => perService((s) => s.restarts()),
+      crashes: () => perService((s) => s.crashes()),
+      pids: () => perService((s) => s.current().child.pid),
+      ...{ stop, kill },
     };
   } catch (err) {
     await stop();

@@ -110,6 +110,30 @@ describe('both services serve gRPC', () => {
       c.close();
     }
   });
+
+  it('answer InvalidArgument, not Internal, to bytes that do not decode (unary and streams)', async () => {
+    const auth = { authorization: `Bearer ${TOKENS.write}` };
+    // A length past the end, and invalid UTF-8 in a string field.
+    const bodies = [Buffer.from([0x0a, 0x05, 0x61]), Buffer.from([0x0a, 0x02, 0xc3, 0x28])];
+    const c = rawClients(`127.0.0.1:${scaler.port}`);
+    const k = rawClients(`127.0.0.1:${context.port}`);
+    try {
+      for (const body of bodies) {
+        const got = [
+          await c.rawUnary('/autoserve.scaler.v1.ScalerService/GetApp', body, auth),
+          await c.rawUnary('/autoserve.scaler.v1.ScalerService/WatchEvents', body, auth),
+          await k.rawUnary('/autoserve.context.v1.ContextService/ListAppEvents', body, auth),
+        ];
+        for (const r of got) {
+          expect(r.code, r.details).toBe(Code.InvalidArgument);
+          expect(r.details).toMatch(/^request is not a valid autoserve\./);
+        }
+      }
+    } finally {
+      c.close();
+      k.close();
+    }
+  });
 });
 
 describe('deadline propagation', () => {

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
@@ -88,6 +89,10 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
   });
   disableNagle(server);
   const shutdown = new AbortController();
+  // Every in-flight call's context listens to this one signal until the call ends (the bridge
+  // removes it then): more than 10 concurrent calls is normal load, not a leak, so Node's
+  // MaxListenersExceededWarning threshold does not apply to it.
+  setMaxListeners(0, shutdown.signal);
   const deps: AdapterDeps = {
     log: options.log,
     auth: options.auth,

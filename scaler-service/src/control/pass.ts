@@ -87,6 +87,9 @@ export function createControlPass(deps: {
     engineDown = false;
     const apps = await listAppsByStatus(db, [...APP_STATUSES]);
     const known = new Set(apps.map((a) => a.name));
+    // Per-app state of deleted apps goes with them: these maps live as long as the process.
+    for (const name of nextEval.keys()) if (!known.has(name)) nextEval.delete(name);
+    reconcile.prune(known);
     const byApp = new Map<string, RuntimeInstance[]>();
     for (const c of containers) {
       // Containers of apps that no longer exist (deleted while we were down).

@@ -43,7 +43,7 @@ export function createMetricsIngestHandlers({ ingest }: Pick<WriteSideDeps, 'ing
       for await (const req of requests) {
         if (Buffer.isBuffer(req)) {
           const r = await ingest.ingestWire(req, 2, ctx, ctx.signal);
-          yield { sequence: BigInt(r.sequence), samplesCommitted: BigInt(r.count) };
+          yield { sequence: r.sequence, samplesCommitted: BigInt(r.count) };
           continue;
         }
         if (req.sequence < 0n) throw invalidArgument('sequence', 'must be >= 0');

@@ -5,6 +5,8 @@ import { CopyWriter } from './copy-encoder.js';
 
 /** Largest batch accepted by every ingest RPC. */
 export const MAX_BATCH = 10_000;
+/** Most labels one sample may carry (the wire decoder stops reading at the next one). */
+export const MAX_LABELS = 16;
 /** Samples may be at most this far in the future (clock skew allowance). */
 export const MAX_FUTURE_MS = 5 * 60_000;
 
@@ -14,20 +16,40 @@ const TYPE_NAMES = metricTypeCodec.values;
 const TYPE_BUF = TYPE_NAMES.map((s) => Buffer.from(s));
 const LEVEL_BUF = aggregationLevelCodec.values.map((s) => Buffer.from(s));
 
-/** Interned UTF-8 buffers of strings that repeat across batches (app names, units). */
+/**
+ * Interned UTF-8 buffers of strings that repeat across batches (app names,
+ * units). It lives as long as the service, so it is bounded by entries and
+ * by bytes (callers pass only length-checked strings; the byte bound holds
+ * regardless): when either is reached it starts over.
+ */
 export class Interner {
   readonly #map = new Map<string, Buffer>();
-  constructor(private readonly max = 10_000) {}
+  #bytes = 0;
+  constructor(
+    private readonly max = 10_000,
+    private readonly maxBytes = 1 << 20,
+  ) {}
   get(s: string): Buffer {
     let b = this.#map.get(s);
     if (!b) {
-      if (this.#map.size >= this.max) this.#map.clear();
       b = Buffer.from(s, 'utf8');
+      if (this.#map.size >= this.max || this.#bytes + b.length > this.maxBytes) {
+        this.#map.clear();
+        this.#bytes = 0;
+      }
       this.#map.set(s, b);
+      this.#bytes += b.length + s.length;
     }
     return b;
   }
+  /** Entries and bytes held (for tests and the memory figures). */
+  get size(): { entries: number; bytes: number } {
+    return { entries: this.#map.size, bytes: this.#bytes };
+  }
 }
+
+/** Longest app name (registered names are DNS labels). */
+const MAX_APP_NAME = 63;
 
 export interface BatchRules {
   /** Server clock, ms since the epoch. */
@@ -95,6 +117,10 @@ export class BatchEncoder {
     const f = (field: string) => `samples[${i}].${field}`;
     if (app !== this.#lastKnown) {
       if (app === '') throw invalidArgument(f('app_name'), 'is required');
+      // Length first: no lookup, suspect entry or interned copy of a name no app can have.
+      if (app.length > MAX_APP_NAME) {
+        throw invalidArgument(f('app_name'), `must be at most ${MAX_APP_NAME} characters`);
+      }
       checkText(f('app_name'), app);
       if (this.rules.isKnownApp(app)) this.#lastKnown = app;
       else if (!this.suspects.has(app)) this.suspects.set(app, i);
@@ -148,7 +174,9 @@ export class BatchEncoder {
 function checkLabels(field: string, labels: Record<string, string>): string | null {
   const keys = Object.keys(labels);
   if (keys.length === 0) return null;
-  if (keys.length > 16) throw invalidArgument(field, 'must have at most 16 entries');
+  if (keys.length > MAX_LABELS) {
+    throw invalidArgument(field, `must have at most ${MAX_LABELS} entries`);
+  }
   for (const k of keys) {
     if (k.length < 1 || k.length > 63) {
       throw invalidArgument(`${field}[${JSON.stringify(k)}]`, 'key must be 1..63 characters');

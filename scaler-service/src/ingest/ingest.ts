@@ -34,7 +34,7 @@ export interface MetricsIngest {
     samplesField: 1 | 2,
     deadline: Deadline,
     signal?: AbortSignal,
-  ): Promise<{ count: number; sequence: number }>;
+  ): Promise<{ count: number; sequence: bigint }>;
   readonly apps: AppNameCache;
   readonly copySlots: Semaphore;
 }

@@ -4,8 +4,19 @@ import {
   type BatchRules,
   type EncodedBatch,
   type Interner,
+  MAX_LABELS,
 } from './batch-encoder.js';
 import { runPass } from './encode-batch.js';
+import {
+  int32Range,
+  malformed,
+  nonNegative,
+  RECURSION_LIMIT,
+  Reader,
+  WT_64,
+  WT_LEN,
+  WT_VARINT,
+} from './wire-reader.js';
 
 /**
  * A hand-written protobuf decoder for the ingest requests (IngestMetrics,
@@ -13,175 +24,183 @@ import { runPass } from './encode-batch.js';
  * samples = 2) that feeds each MetricSample straight into the COPY encoder.
  * Reflective decoding built a message object per sample and cost several
  * times the rest of the ingest path; this reads the fields in place.
- * Unknown fields are skipped, as protobuf requires.
+ *
+ * It decodes what protobuf-es' `fromBinary` decodes (the differential test
+ * in wire-differential.test.ts holds it to that): a repeated scalar field
+ * keeps its last value, a repeated `time` merges field by field, map
+ * entries keep their last value per key (any key, `__proto__` included:
+ * stored as an own property), int32 and enum fields truncate
+ * 64-bit varints to 32 bits, unknown fields and groups are skipped. See
+ * wire-reader.ts for where it is stricter than protobuf-es.
  */
 
-const malformed = () => invalidArgument('samples', 'malformed request');
-const TWO_32 = 4_294_967_296;
+/** Decoded time of one sample: undefined seconds = unset. */
+interface Time {
+  sec: number | undefined;
+  nanos: number;
+}
 
-class Reader {
-  pos: number;
-  constructor(
-    readonly buf: Buffer,
-    start: number,
-  ) {
-    this.pos = start;
-  }
-
-  /** A varint as a number; -1 for negative (10-byte) or beyond 2^53 values. */
-  varint(): number {
-    const b = this.buf;
-    let lo = 0;
-    let shift = 0;
-    let byte: number;
-    // Low 28 bits with bit ops, the rest with multiplication (no 32-bit overflow).
-    do {
-      if (this.pos >= b.length) throw malformed();
-      byte = b[this.pos++]!;
-      if (shift < 28) lo |= (byte & 0x7f) << shift;
-      else lo += (byte & 0x7f) * 2 ** shift;
-      shift += 7;
-      if (shift > 70) throw malformed();
-    } while (byte & 0x80);
-    return shift > 63 || lo > Number.MAX_SAFE_INTEGER ? -1 : lo;
-  }
-
-  /** End offset of a length-delimited field starting here. */
-  lenEnd(end: number): number {
-    const n = this.varint();
-    if (n < 0 || this.pos + n > end) throw malformed();
-    return this.pos + n;
-  }
-
-  skip(wireType: number, end: number): void {
-    if (wireType === 0) this.varint();
-    else if (wireType === 1) this.pos += 8;
-    else if (wireType === 2) this.pos = this.lenEnd(end);
-    else if (wireType === 5) this.pos += 4;
-    else throw malformed();
-    if (this.pos > end) throw malformed();
+/** Merges one Timestamp message into `t` (fields absent from it keep their values). */
+function readTime(r: Reader, end: number, t: Time): void {
+  t.sec ??= 0;
+  while (r.pos < end) {
+    r.tag(end);
+    if (r.field === 1) {
+      r.expect(WT_VARINT);
+      r.varint64(end);
+      t.sec = nonNegative(r);
+    } else if (r.field === 2) {
+      r.expect(WT_VARINT);
+      t.nanos = r.uint32(end) | 0;
+    } else r.skip(end, RECURSION_LIMIT - 3);
   }
 }
 
-function tagOf(r: Reader): [number, number] {
-  const tag = r.varint();
-  if (tag < 0) throw malformed();
-  return [Math.floor(tag / 8), tag % 8];
+/**
+ * Reads one map entry into `labels` (last value per key wins, key order is
+ * the object's, as in protobuf-es' map objects); returns whether the key is
+ * new, so the caller can reject at the entry beyond `MAX_LABELS` without
+ * reading the rest.
+ */
+function readLabel(r: Reader, end: number, labels: Record<string, string>): boolean {
+  let key = '';
+  let val = '';
+  while (r.pos < end) {
+    r.tag(end);
+    if (r.field === 1 || r.field === 2) {
+      r.expect(WT_LEN);
+      const s = r.string(end);
+      if (r.field === 1) key = s;
+      else val = s;
+    } else r.skip(end, RECURSION_LIMIT - 2);
+  }
+  const fresh = !Object.hasOwn(labels, key);
+  // A plain `labels[key] =` would set the prototype for "__proto__" instead of storing it.
+  if (key === '__proto__') {
+    Object.defineProperty(labels, key, {
+      value: val,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  } else labels[key] = val;
+  return fresh;
 }
 
-/** Decodes + encodes one request body; `sequenceField` is 1 for StreamMetricsAcked. */
+/** Decodes + encodes one request body; `samplesField` is 2 for StreamMetricsAcked. */
 export function encodeWire(
   body: Buffer,
   rules: BatchRules,
   interner: Interner,
   samplesField: 1 | 2,
-): EncodedBatch & { sequence: number } {
-  const r = new Reader(body, 0);
-  const enc = new BatchEncoder(Math.ceil(body.length / 40), rules, interner);
+): EncodedBatch & { sequence: bigint } {
+  const r = new Reader(body);
+  const len = body.length;
+  const enc = new BatchEncoder(Math.ceil(len / 40), rules, interner);
   let i = 0;
-  let sequence = 0;
+  let seqLo = 0;
+  let seqHi = 0;
+  // Consecutive samples usually share the app and unit: compare bytes before decoding.
   let prevApp = '';
   let prevAppStart = -1;
   let prevAppLen = -1;
   let prevUnit = '';
   let prevUnitStart = -1;
   let prevUnitLen = -1;
+  const cachedString = (end: number, which: 'app' | 'unit'): string => {
+    const e = r.lenEnd(end);
+    const n = e - r.pos;
+    const [start, plen] =
+      which === 'app' ? [prevAppStart, prevAppLen] : [prevUnitStart, prevUnitLen];
+    if (n !== plen || body.compare(body, start, start + n, r.pos, e) !== 0) {
+      const s = r.utf8(r.pos, e);
+      if (which === 'app') [prevApp, prevAppStart, prevAppLen] = [s, r.pos, n];
+      else [prevUnit, prevUnitStart, prevUnitLen] = [s, r.pos, n];
+    }
+    r.pos = e;
+    return which === 'app' ? prevApp : prevUnit;
+  };
   const result = runPass(
     enc,
     () => i,
     () => {
-      while (r.pos < body.length) {
-        const [field, wt] = tagOf(r);
-        if (samplesField === 2 && field === 1 && wt === 0) {
-          sequence = r.varint();
-          if (sequence < 0) throw invalidArgument('sequence', 'must be >= 0');
+      while (r.pos < len) {
+        r.tag(len);
+        if (samplesField === 2 && r.field === 1) {
+          r.expect(WT_VARINT);
+          r.varint64(len);
+          seqLo = r.lo >>> 0;
+          seqHi = r.hi;
           continue;
         }
-        if (field !== samplesField || wt !== 2) {
-          r.skip(wt, body.length);
+        if (r.field !== samplesField) {
+          r.skip(len, RECURSION_LIMIT - 1);
           continue;
         }
-        const end = r.lenEnd(body.length);
+        r.expect(WT_LEN);
+        const end = r.lenEnd(len);
         let app = '';
         let instanceId = 0;
         let metricType = 0;
-        let timeSec: number | undefined;
-        let timeNanos = 0;
+        const time: Time = { sec: undefined, nanos: 0 };
         let value = 0;
         let labels: Record<string, string> | null = null;
+        let nLabels = 0;
         let unit = '';
         let level = 0;
         while (r.pos < end) {
-          const [f, w] = tagOf(r);
-          if (f === 1 && w === 2) {
-            const e = r.lenEnd(end);
-            const n = e - r.pos;
-            // Consecutive samples usually share the app: compare bytes before decoding.
-            if (
-              n !== prevAppLen ||
-              body.compare(body, prevAppStart, prevAppStart + n, r.pos, e) !== 0
-            ) {
-              prevApp = body.toString('utf8', r.pos, e);
-              prevAppStart = r.pos;
-              prevAppLen = n;
-            }
-            app = prevApp;
-            r.pos = e;
-          } else if (f === 2 && w === 0) instanceId = r.varint();
-          else if (f === 3 && w === 0) metricType = r.varint();
-          else if (f === 4 && w === 2) {
-            const e = r.lenEnd(end);
-            timeSec = 0;
-            timeNanos = 0;
-            while (r.pos < e) {
-              const [tf, tw] = tagOf(r);
-              if (tf === 1 && tw === 0) timeSec = r.varint();
-              else if (tf === 2 && tw === 0) {
-                const n = r.varint();
-                timeNanos = n < 0 || n >= TWO_32 ? -1 : n;
-              } else r.skip(tw, e);
-            }
-          } else if (f === 5 && w === 1) {
-            if (r.pos + 8 > end) throw malformed();
-            value = body.readDoubleLE(r.pos);
-            r.pos += 8;
-          } else if (f === 6 && w === 2) {
-            const e = r.lenEnd(end);
-            let key = '';
-            let val = '';
-            while (r.pos < e) {
-              const [mf, mw] = tagOf(r);
-              if ((mf === 1 || mf === 2) && mw === 2) {
-                const se = r.lenEnd(e);
-                const s = body.toString('utf8', r.pos, se);
-                if (mf === 1) key = s;
-                else val = s;
-                r.pos = se;
-              } else r.skip(mw, e);
-            }
-            labels ??= {};
-            labels[key] = val;
-          } else if (f === 7 && w === 2) {
-            const e = r.lenEnd(end);
-            const n = e - r.pos;
-            if (
-              n !== prevUnitLen ||
-              body.compare(body, prevUnitStart, prevUnitStart + n, r.pos, e) !== 0
-            ) {
-              prevUnit = body.toString('utf8', r.pos, e);
-              prevUnitStart = r.pos;
-              prevUnitLen = n;
-            }
-            unit = prevUnit;
-            r.pos = e;
-          } else if (f === 8 && w === 0) level = r.varint();
-          else r.skip(w, end);
+          r.tag(end);
+          switch (r.field as number) {
+            case 1:
+              r.expect(WT_LEN);
+              app = cachedString(end, 'app');
+              break;
+            case 2:
+              r.expect(WT_VARINT);
+              r.varint64(end);
+              instanceId = int32Range(r);
+              break;
+            case 3:
+              r.expect(WT_VARINT);
+              metricType = r.uint32(end) | 0;
+              break;
+            case 4:
+              r.expect(WT_LEN);
+              readTime(r, r.lenEnd(end), time);
+              break;
+            case 5:
+              r.expect(WT_64);
+              if (r.pos + 8 > end) throw malformed('truncated double');
+              value = body.readDoubleLE(r.pos);
+              r.pos += 8;
+              break;
+            case 6:
+              r.expect(WT_LEN);
+              labels ??= {};
+              if (readLabel(r, r.lenEnd(end), labels) && ++nLabels > MAX_LABELS) {
+                throw invalidArgument(
+                  `samples[${i}].labels`,
+                  `must have at most ${MAX_LABELS} entries`,
+                );
+              }
+              break;
+            case 7:
+              r.expect(WT_LEN);
+              unit = cachedString(end, 'unit');
+              break;
+            case 8:
+              r.expect(WT_VARINT);
+              level = r.uint32(end) | 0;
+              break;
+            default:
+              r.skip(end, RECURSION_LIMIT - 2);
+          }
         }
-        if (r.pos !== end) throw malformed();
-        enc.add(i, app, instanceId, metricType, timeSec, timeNanos, value, labels, unit, level);
+        enc.add(i, app, instanceId, metricType, time.sec, time.nanos, value, labels, unit, level);
         i++;
       }
+      if (seqHi < 0) throw invalidArgument('sequence', 'must be >= 0');
     },
   );
-  return { ...result, sequence };
+  return { ...result, sequence: (BigInt(seqHi >>> 0) << 32n) | BigInt(seqLo) };
 }

@@ -113,27 +113,63 @@ export interface NewInstance {
   startedAt?: Date | null;
 }
 
+const INSERT_INSTANCE = `INSERT INTO instances (app_name, runtime, container_id, container_name,
+                            replica_index, ip, port, status, started_at, app_generation)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`;
+
+function insertParams(i: NewInstance): unknown[] {
+  return [
+    i.appName,
+    i.runtime,
+    i.containerId,
+    i.containerName,
+    i.replicaIndex,
+    i.ip,
+    i.port,
+    i.status ?? 'starting',
+    i.startedAt ?? null,
+    i.appGeneration ?? null,
+  ];
+}
+
 /** Records a new instance. Duplicate container id / replica index / live port: 23505. */
 export async function insertInstance(db: Db, i: NewInstance): Promise<InstanceRow> {
   const res = await db.query<InstanceRow>(
-    `INSERT INTO instances (app_name, runtime, container_id, container_name, replica_index, ip,
-                            port, status, started_at, app_generation)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
-     RETURNING ${INSTANCE_COLUMNS}`,
-    [
-      i.appName,
-      i.runtime,
-      i.containerId,
-      i.containerName,
-      i.replicaIndex,
-      i.ip,
-      i.port,
-      i.status ?? 'starting',
-      i.startedAt ?? null,
-      i.appGeneration ?? null,
-    ],
+    `${INSERT_INSTANCE} RETURNING ${INSTANCE_COLUMNS}`,
+    insertParams(i),
   );
   return res.rows[0]!;
+}
+
+/**
+ * Records a new instance unless a live instance holds its port (undefined
+ * then): the reconciler's race-free check for fixed ports, answered by the
+ * partial unique index without raising a unique violation.
+ */
+export async function maybeInsertInstanceOnFreePort(
+  db: Db,
+  i: NewInstance,
+): Promise<InstanceRow | undefined> {
+  const res = await db.query<InstanceRow>(
+    `${INSERT_INSTANCE}
+     ON CONFLICT (port) WHERE status IN ('starting', 'running', 'draining', 'stopping') DO NOTHING
+     RETURNING ${INSTANCE_COLUMNS}`,
+    insertParams(i),
+  );
+  return res.rows[0];
+}
+
+/** The live instance holding a port, if any (to name it in a conflict). */
+export async function maybeGetLivePortHolder(
+  db: Db,
+  port: number,
+): Promise<{ id: number; app_name: string; status: string } | undefined> {
+  const res = await db.query<{ id: number; app_name: string; status: string }>(
+    `SELECT id, app_name, status FROM instances
+      WHERE port = $1 AND status IN ('starting', 'running', 'draining', 'stopping')`,
+    [port],
+  );
+  return res.rows[0];
 }
 
 /** Fields the control loop and health checker change. */

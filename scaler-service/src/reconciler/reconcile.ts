@@ -56,7 +56,7 @@ export function createReconciler(deps: ReconcileDeps) {
     row.updated_at.getTime() + backoffMs(failures.get(row.app_name) ?? 1);
   const stepDeps = { ...deps, pinImage: deps.pinImage ?? createImagePinner(deps) };
 
-  return async function reconcileApp(
+  async function reconcileApp(
     app: AppRow,
     containers: readonly RuntimeInstance[],
     takenPorts: Set<number>,
@@ -139,7 +139,15 @@ export function createReconciler(deps: ReconcileDeps) {
     if (failure?.failure === 'image_pull')
       await recordPullBackoff(deps, app, failures.get(app.name)!);
     return settleApp(deps, app, containers, failure, () => failures.delete(app.name));
-  };
+  }
+  return Object.assign(reconcileApp, {
+    /** Forgets apps that no longer exist (per-app state must not grow with every name ever seen). */
+    prune(known: ReadonlySet<string>): void {
+      for (const name of failures.keys()) if (!known.has(name)) failures.delete(name);
+    },
+    /** Apps with failure state held (for tests). */
+    tracked: () => failures.size,
+  });
 }
 
 /** Like Kubernetes' ImagePullBackOff: says when the pull is tried again. */

@@ -2,7 +2,7 @@ import { withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { setContainerId } from '../control/db/instance-extra.js';
-import type { PortAllocator } from '../control/ports.js';
+import { type PortAllocator, portFree } from '../control/ports.js';
 import type { AppRow } from '../queries/apps.js';
 import { insertEvent } from '../queries/events.js';
 import { setInstanceImageDigest } from '../queries/image-pins.js';
@@ -10,6 +10,8 @@ import {
   deleteInstance,
   type InstanceRow,
   insertInstance,
+  maybeGetLivePortHolder,
+  maybeInsertInstanceOnFreePort,
   updateInstance,
 } from '../queries/instances.js';
 import { crashCause } from '../runtime/docker-errors.js';
@@ -45,6 +47,27 @@ export function failureOf(err: unknown): StepFailure {
   return { failure: 'other', message: 'internal error (see the Scaler log)' };
 }
 
+/**
+ * Why an app's fixed port cannot be used now, naming what holds it: a live
+ * instance (of another app, or a replica of this one), a container of the
+ * runtime, or a foreign listener on the host.
+ */
+async function fixedPortConflict(
+  deps: StepDeps,
+  port: number,
+  takenPorts: ReadonlySet<number>,
+): Promise<StepFailure | undefined> {
+  const conflict = (by: string) => ({
+    failure: 'port_conflict',
+    message: `fixed port ${port} is already in use by ${by}`,
+  });
+  const holder = await maybeGetLivePortHolder(deps.db, port);
+  if (holder) return conflict(`instance ${holder.id} of app ${holder.app_name} (${holder.status})`);
+  if (takenPorts.has(port)) return conflict('a container of the runtime');
+  if (!(await portFree(port))) return conflict('another process on the host');
+  return undefined;
+}
+
 /** Creates one instance: row first (pending), then the container, then its id. */
 export async function createInstance(
   deps: StepDeps,
@@ -52,14 +75,19 @@ export async function createInstance(
   replicaIndex: number,
   takenPorts: Set<number>,
 ): Promise<StepFailure | undefined> {
-  const port = app.spec.port > 0 ? app.spec.port : await deps.ports.allocate(takenPorts);
+  const fixed = app.spec.port > 0;
+  // A fixed port is checked before the insert, so a conflict is reported on
+  // the app instead of surfacing as a unique violation on every retry.
+  const conflict = fixed ? await fixedPortConflict(deps, app.spec.port, takenPorts) : undefined;
+  if (conflict) return conflict;
+  const port = fixed ? app.spec.port : await deps.ports.allocate(takenPorts);
   if (port === undefined) {
     return { failure: 'port_in_use', message: 'no free port left in the configured range' };
   }
   takenPorts.add(port);
   const name = instanceName(app.name, replicaIndex);
   const row = await withTx(deps.db, {}, (tx) =>
-    insertInstance(tx, {
+    maybeInsertInstanceOnFreePort(tx, {
       appName: app.name,
       runtime: deps.runtime.kind,
       containerId: `pending:${name}`,
@@ -71,6 +99,12 @@ export async function createInstance(
       status: 'starting',
     }),
   );
+  // Taken between the check and the insert (a replica created in parallel).
+  if (!row)
+    return {
+      failure: 'port_conflict',
+      message: `port ${port} was taken by another instance meanwhile`,
+    };
   try {
     const pin = await deps.pinImage?.(app);
     const id = await deps.runtime.create(

@@ -151,6 +151,43 @@ describe('npm start', () => {
     console.log(`npm start: up in ${startupMs} ms, stopped in ${stopMs} ms`);
   });
 
+  it('restarts a service killed with SIGKILL on the same port while the other keeps serving', async () => {
+    const stack = startStack('supervised');
+    const state = await stack.ready(90_000);
+    const cmd = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const pids = servicePids(stack.child.pid!);
+    const scalerPid = pids.find((p) => cmd(p).includes('scaler-service'))!;
+    const contextPid = pids.find((p) => cmd(p).includes('context-service'))!;
+    process.kill(scalerPid, 'SIGKILL');
+    // The context answers all along while the scaler is down and back.
+    const contextAnswers: string[] = [];
+    const isBack = () => stack.output().includes('scaler is back') || stack.child.exitCode !== null;
+    const polling = (async () => {
+      while (!isBack()) {
+        contextAnswers.push(
+          await checkHealth(state.context.address).catch((e: Error) => e.message),
+        );
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    })();
+    const back = await until(() => stack.output().includes('scaler is back'), 30_000);
+    await polling;
+    expect(back, stack.output()).toBe(true);
+    expect(stack.output()).toMatch(/scaler crashed \(exit SIGKILL\)/);
+    expect(stack.output()).toMatch(/restarting scaler in \d+ ms \(restart 1\)/);
+    expect(await checkHealth(state.scaler.address)).toBe('SERVING');
+    expect(contextAnswers.length).toBeGreaterThan(0);
+    expect([...new Set(contextAnswers)]).toEqual(['SERVING']);
+    expect(alive(contextPid)).toBe(true);
+    const now = servicePids(stack.child.pid!);
+    expect(now).toContain(contextPid);
+    expect(now).toHaveLength(2);
+    expect(now).not.toContain(scalerPid);
+    stack.child.kill('SIGTERM');
+    expect(await exited(stack.child, 20_000)).toBe(0);
+    expect(await until(() => !now.some(alive), 5000)).toBe(true);
+  });
+
   it('leaves no service behind when the starter itself is killed', async () => {
     const stack = startStack('killed');
     await stack.ready(90_000);
