@@ -108,7 +108,8 @@ export async function fuzzServices(o: FuzzRunOptions): Promise<FuzzServicesRepor
     });
     const s = stack;
     const scaler = createScalerClient({ baseUrl: s.scaler.url, token: s.token });
-    for (const name of KNOWN_APPS) await scaler.registerApp({ name, spec: { image: 'autoserve/fuzz' } });
+    for (const name of KNOWN_APPS)
+      await scaler.registerApp({ name, spec: { image: 'autoserve/fuzz' } });
     scaler.close();
     const targets = [
       { service: ScalerService, address: s.scaler.address, pid: () => s.pids().scaler },

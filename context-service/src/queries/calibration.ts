@@ -1,6 +1,6 @@
 import type { PoolClient } from '@autoserve/runtime';
 import { Params } from './params.js';
-import { type IncidentFilterSql, incidentWhere, vectorToBinary } from './similar.js';
+import { type IncidentFilterSql, topKTerms } from './similar.js';
 
 /** The embedders with the most stored vectors, with their row counts. */
 export async function listLargestEmbedders(
@@ -46,9 +46,9 @@ export async function sampleIncidentVectors(
 }
 
 /**
- * Ids of the `limit` nearest incidents, nothing else: the calibration's probe. The ORDER BY
- * matches listSimilarIncidents' two shapes (bare distance for HNSW, distance + 0 for exact), and
- * the caller sets the same planner settings, so what is measured is what the service runs.
+ * Ids of the `limit` nearest incidents, nothing else: the calibration's probe. Same terms as
+ * listSimilarIncidents (topKTerms), and the caller sets the same planner settings, so what is
+ * measured is what the service runs.
  */
 export async function listNearestIds(
   client: PoolClient,
@@ -62,12 +62,7 @@ export async function listNearestIds(
   },
 ): Promise<string[]> {
   const q = new Params();
-  const vec = q.p(vectorToBinary(s.vector));
-  const where = incidentWhere(s.filter, s.embedder, q, s.excludeId);
-  const order =
-    s.method === 'hnsw'
-      ? `ie.embedding <=> ${vec}::vector`
-      : `(ie.embedding <=> ${vec}::vector) + 0`;
+  const { where, order } = topKTerms(s, q);
   const r = await client.query<{ id: string }>(
     `SELECT ie.id::text AS id FROM incident_embeddings ie WHERE ${where}
      ORDER BY ${order} LIMIT ${q.p(s.limit)}`,

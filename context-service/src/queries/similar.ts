@@ -147,15 +147,29 @@ export async function listSimilarIncidents(client: PoolClient, s: SimilarQuery):
   return r.rows;
 }
 
-/** The statement listSimilarIncidents runs (tests EXPLAIN exactly this text). */
-export function similarIncidentsSql(s: SimilarQuery): { text: string; values: unknown[] } {
-  const q = new Params();
+/**
+ * The parts of a top-k over incident vectors: the bound query vector, the filter, and the ORDER
+ * BY of the plan (bare distance, which the HNSW index serves; distance + 0, which no index can, for
+ * an exact scan). One definition for the service's query and the calibration's probe, so what is
+ * calibrated is what runs.
+ */
+export function topKTerms(
+  s: Pick<SimilarQuery, 'vector' | 'embedder' | 'filter' | 'excludeId' | 'method'>,
+  q: Params,
+): { vec: string; where: string; order: string } {
   const vec = q.p(vectorToBinary(s.vector));
   const where = incidentWhere(s.filter, s.embedder, q, s.excludeId);
   const order =
     s.method === 'hnsw'
       ? `ie.embedding <=> ${vec}::vector`
       : `(ie.embedding <=> ${vec}::vector) + 0`;
+  return { vec, where, order };
+}
+
+/** The statement listSimilarIncidents runs (tests EXPLAIN exactly this text). */
+export function similarIncidentsSql(s: SimilarQuery): { text: string; values: unknown[] } {
+  const q = new Params();
+  const { vec, where, order } = topKTerms(s, q);
   const sql = `
 WITH top AS MATERIALIZED (
   SELECT ie.id, (ie.embedding <=> ${vec}::vector)::float8 AS distance
