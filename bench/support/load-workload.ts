@@ -66,7 +66,7 @@ const ignoreExists = (err: unknown) => {
  */
 export async function seed(c: Clients, incidents: number, vectors: ClusteredVectors) {
   for (const name of APPS)
-    await c.scaler.registerApp({ name, spec: { image: 'load' } }).catch(ignoreExists);
+    await c.scaler.registerApp({ name, spec: { image: 'autoserve/load' } }).catch(ignoreExists);
   let next = 0;
   await Promise.all(
     Array.from({ length: 4 }, async () => {

@@ -24,6 +24,7 @@ export function instanceSpec(
     generation,
     name,
     image: pin?.ref ?? spec.image,
+    imageName: spec.image,
     imageDigest: pin?.digest,
     ...(pin ? { pullPolicy: pin.policy } : {}),
     command: spec.command,

@@ -74,7 +74,8 @@ export function createDockerRuntime(opts: {
     resolveImage: (image, policy) => call('pull', () => images.resolve(image, policy)),
     create: (spec: InstanceSpec) =>
       call('create', async () => {
-        if (opts.allow) checkImageAllowedForRuntime(opts.allow, spec.image);
+        // The allow-list names images as specs do, not their pinned digests.
+        if (opts.allow) checkImageAllowedForRuntime(opts.allow, spec.imageName ?? spec.image);
         if (spec.pullPolicy) await images.ensure(spec.image, spec.pullPolicy);
         const hardened = opts.hardening ? hardenedOptions(spec, opts.hardening) : undefined;
         const cmd = [...spec.command, ...spec.args];

@@ -29,6 +29,11 @@ export interface InstanceSpec {
   /** Unique name, "<app>-<replica>-<suffix>". */
   name: string;
   image: string;
+  /**
+   * The image as the app's spec names it, when `image` is its pinned form ("repo@sha256:..." or a
+   * local image id): what the operator's allow-list is checked against.
+   */
+  imageName?: string | undefined;
   command: string[];
   args: string[];
   env: Record<string, string>;

@@ -344,7 +344,11 @@ describe('reconciler with the docker runtime', () => {
         'clash in error',
       );
       await eventually(
-        async () => (await events('clash', 'error')).some((e) => e.message.includes('port in use')),
+        // Found before the container starts (the port is checked first), or by its crash.
+        async () =>
+          (await events('clash', 'error')).some((e) =>
+            /port 31390 is already in use|port in use/.test(e.message),
+          ),
         10_000,
         'an event naming the port clash',
       );
