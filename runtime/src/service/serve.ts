@@ -71,6 +71,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     log,
     auth,
     ...(config.tls ? { tls: config.tls } : {}),
+    streams: config.streams,
     onCallEnd: (method, code, ms) => {
       countCall(method, code, ms);
       extraObserver?.(method, code, ms);

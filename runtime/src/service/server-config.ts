@@ -9,6 +9,7 @@ import {
 } from '../config/env.js';
 import { type AuthConfig, loadAuthConfig } from '../grpc/auth.js';
 import type { TlsConfig } from '../grpc/server.js';
+import { loadStreamConfig, type StreamConfig } from './stream-config.js';
 
 /** Settings every service shares. */
 export interface ServerConfig {
@@ -25,6 +26,8 @@ export interface ServerConfig {
   healthIntervalMs: number;
   /** How long in-flight calls may finish after SIGTERM. */
   shutdownGraceMs: number;
+  /** Stream caps, keepalive, maximum connection age. */
+  streams: StreamConfig;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -64,5 +67,6 @@ export function loadServerConfig(
     tls: loadTls(env),
     healthIntervalMs: readDurationMs(env, 'HEALTH_INTERVAL', 1000, 100, 60_000),
     shutdownGraceMs: readDurationMs(env, 'SHUTDOWN_GRACE', 10_000, 0, 300_000),
+    streams: loadStreamConfig(env),
   };
 }
