@@ -1,7 +1,7 @@
 import { notFound, withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import { type EndpointRow, listEndpointsOfApps } from '../control/db/endpoints.js';
-import { nextNotify } from '../events/signal.js';
+import { nextNotify, withRetries } from '../events/signal.js';
 
 /** Wakes a watcher when events (which every endpoint change writes) may have committed. */
 export interface Wakeup {
@@ -75,11 +75,13 @@ export function createEndpointFeed(opts: {
     joined = false;
     let sets: Map<string, EndpointRow[]>;
     try {
-      sets = await withTx(opts.db, { deadline: QUERY_TIMEOUT, readOnly: true }, (tx) =>
-        listEndpointsOfApps(tx, names),
+      sets = await withRetries(() =>
+        withTx(opts.db, { deadline: QUERY_TIMEOUT, readOnly: true }, (tx) =>
+          listEndpointsOfApps(tx, names),
+        ),
       );
     } catch (err) {
-      // As a per-stream read did before: the streams end with the error; clients reconnect.
+      // Retried already: the streams end with the error, as a per-stream read did; clients reconnect.
       for (const name of names) fail(name, err);
       return;
     }

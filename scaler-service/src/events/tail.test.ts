@@ -8,7 +8,8 @@ import { createEventTail, matchesFilter } from './tail.js';
 /** An in-memory event log behind a fake pool that answers the tail's SQL. */
 function fakeLog() {
   const rows: EventRow[] = [];
-  const counts = { tailReads: 0, filteredReads: 0, heads: 0 };
+  const counts = { tailReads: 0, filteredReads: 0, heads: 0, inFlight: 0, maxInFlight: 0 };
+  const faults = { tailReads: 0 };
   const rank = ['debug', 'info', 'warning', 'error', 'critical'];
   const query = async (sql: string, params: unknown[] = []) => {
     await Promise.resolve();
@@ -25,8 +26,18 @@ function fakeLog() {
       string,
       number,
     ];
-    if (app === null && types.length === 0 && minRank === null) counts.tailReads++;
-    else counts.filteredReads++;
+    if (app === null && types.length === 0 && minRank === null) {
+      counts.tailReads++;
+      if (faults.tailReads > 0) {
+        faults.tailReads--;
+        throw new Error('connection lost');
+      }
+    } else {
+      counts.filteredReads++;
+      counts.maxInFlight = Math.max(counts.maxInFlight, ++counts.inFlight);
+      await new Promise((r) => setTimeout(r, 2));
+      counts.inFlight--;
+    }
     return {
       rows: rows
         .filter(
@@ -44,6 +55,7 @@ function fakeLog() {
   return {
     rows,
     counts,
+    faults,
     hub,
     pool: { connect: async () => client } as unknown as pg.Pool,
     append(app: string, type = 'health', severity = 'info') {
@@ -138,6 +150,40 @@ describe('event tail', () => {
     const rest = await take(slow, 19);
     expect(rest).toEqual(Array.from({ length: 19 }, (_, i) => i + 2));
     expect(log.counts.filteredReads).toBeGreaterThan(0);
+    tail.stop();
+  });
+});
+
+describe('event tail under stress', () => {
+  it('queues a storm of resumed streams for one catch-up read at a time', async () => {
+    const log = fakeLog();
+    for (let i = 0; i < 30; i++) log.append('a');
+    const tail = createEventTail({ db: log.pool, hub: log.hub, batch: 10, queueMax: 100 });
+    const abort = new AbortController();
+    setMaxListeners(100, abort.signal);
+    const got = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        take(tail.watch(byApp('a'), String(i % 5), abort.signal), 25),
+      ),
+    );
+    expect(got.every((ids, i) => ids[0] === (i % 5) + 1 && ids.length === 25)).toBe(true);
+    expect(log.counts.maxInFlight).toBe(1);
+    tail.stop();
+  });
+
+  it('rides out a failed shared read without ending the streams', async () => {
+    const log = fakeLog();
+    const tail = createEventTail({ db: log.pool, hub: log.hub, batch: 10, queueMax: 100 });
+    const abort = new AbortController();
+    const reading = take(tail.watch(byApp('a'), undefined, abort.signal), 2);
+    await tick();
+    log.faults.tailReads = 2;
+    log.append('a');
+    log.bump();
+    await new Promise((r) => setTimeout(r, 900));
+    log.append('a');
+    log.bump();
+    expect(await reading).toEqual([1, 2]);
     tail.stop();
   });
 });

@@ -1,5 +1,6 @@
 import { withTx } from '@autoserve/runtime';
 import type pg from 'pg';
+import { Semaphore } from '../ingest/semaphore.js';
 import {
   type EventFilter,
   type EventRow,
@@ -8,7 +9,7 @@ import {
 } from '../queries/events.js';
 import { severityCodec } from '../validation/enums.js';
 import type { EventHub } from './hub.js';
-import { nextNotify } from './signal.js';
+import { nextNotify, withRetries } from './signal.js';
 
 /**
  * One reader of new events for every WatchEvents stream. A stream that has
@@ -59,7 +60,14 @@ export function createEventTail(opts: {
   batch: number;
   /** Events a stream may have queued before it is detached to catch up on its own. */
   queueMax: number;
+  /**
+   * Concurrent catch-up reads (resumed or detached streams). A reconnect storm
+   * of resumed streams queues here, not on the pool, where they would crowd
+   * out the tail and time out waiting for a connection.
+   */
+  catchUpConcurrency?: number;
 }): EventTail {
+  const catchUps = new Semaphore(opts.catchUpConcurrency ?? 1);
   const subs = new Set<Sub>();
   // The tail has handed every event up to here to its subscribers.
   let tailCursor = 0n;
@@ -108,11 +116,12 @@ export function createEventTail(opts: {
         const seen = opts.hub.generation();
         let rows: EventRow[];
         try {
-          rows = (await read((tx) =>
-            listEventsAfter(tx, { ...ALL, afterId: tailCursor.toString(), limit: opts.batch }),
+          const after = tailCursor.toString();
+          rows = (await withRetries(() =>
+            read((tx) => listEventsAfter(tx, { ...ALL, afterId: after, limit: opts.batch })),
           )) as EventRow[];
         } catch (err) {
-          // As a per-stream read did before: the streams end with the error; clients resume.
+          // Retried already: the streams end with the error, as a per-stream read did; clients resume.
           for (const sub of subs) {
             sub.error = err;
             sub.notify?.();
@@ -147,7 +156,8 @@ export function createEventTail(opts: {
   };
 
   /** One filtered page after the sub's cursor; at the end of the log the cursor moves to the head. */
-  const catchUp = async (sub: Sub): Promise<EventRow[]> => {
+  const catchUp = async (sub: Sub, signal: AbortSignal): Promise<EventRow[]> => {
+    const release = await catchUps.acquire(signal);
     const { top, rows } = (await read(async (tx) => ({
       // The head first: every event up to it is visible to the page read after it.
       top: BigInt(await getLastEventId(tx)),
@@ -156,7 +166,7 @@ export function createEventTail(opts: {
         afterId: sub.cursor.toString(),
         limit: opts.batch,
       }),
-    }))) as { top: bigint; rows: EventRow[] };
+    })).finally(release)) as { top: bigint; rows: EventRow[] };
     if (rows.length > 0) sub.cursor = BigInt(rows[rows.length - 1]!.id);
     if (rows.length < opts.batch && top > sub.cursor) sub.cursor = top;
     return rows;
@@ -180,7 +190,7 @@ export function createEventTail(opts: {
           }
           if (sub.detached) {
             if (await tryJoin(sub)) continue;
-            for (const row of await catchUp(sub)) {
+            for (const row of await catchUp(sub, signal)) {
               if (signal.aborted) return;
               yield row;
             }
