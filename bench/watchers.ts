@@ -49,6 +49,8 @@ function client(port: number): Scaler {
   );
 }
 
+/** Window in which the server's idle transaction rate is counted. */
+const IDLE_MS = 6000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -187,12 +189,14 @@ async function run(
       for (const mode of r % 2 === 0 ? (['0', 'N'] as const) : (['N', '0'] as const)) {
         const crowd = mode === 'N' ? await openCrowd(client(port), watched, watchers) : undefined;
         openFailures += crowd?.failed ?? 0;
-        await sleep(1500);
+        // Backends report their counters up to about a second after going idle: let the
+        // opening reads (and the last load window) land before the idle window starts.
+        await sleep(3000);
         const x0 = await xacts(admin, name);
         const c0 = processCpuSeconds(server.child.pid!);
-        await sleep(4000);
-        per[mode].qps.push(((await xacts(admin, name)) - x0) / 4);
-        per[mode].cpu.push(((processCpuSeconds(server.child.pid!) - c0) / 4) * 100);
+        await sleep(IDLE_MS);
+        per[mode].qps.push(((await xacts(admin, name)) - x0) / (IDLE_MS / 1000));
+        per[mode].cpu.push(((processCpuSeconds(server.child.pid!) - c0) / (IDLE_MS / 1000)) * 100);
         const res = await closedLoop(concurrency, seconds, (i) =>
           load.getApp({ name: watched[i % watched.length]! }, { timeoutMs: 5000 }),
         );
