@@ -51,6 +51,7 @@ function client(port: number): Scaler {
 
 /** Window in which the server's idle transaction rate is counted. */
 const IDLE_MS = 6000;
+const SETTLE_MS = 11_000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -189,9 +190,10 @@ async function run(
       for (const mode of r % 2 === 0 ? (['0', 'N'] as const) : (['N', '0'] as const)) {
         const crowd = mode === 'N' ? await openCrowd(client(port), watched, watchers) : undefined;
         openFailures += crowd?.failed ?? 0;
-        // Backends report their counters up to about a second after going idle: let the
-        // opening reads (and the last load window) land before the idle window starts.
-        await sleep(3000);
+        // Backends report their counters some time after going idle (seconds on a busy
+        // machine; PostgreSQL retries a deferred report after 10 s): let the opening reads and
+        // the last load window land before the idle window starts.
+        await sleep(SETTLE_MS);
         const x0 = await xacts(admin, name);
         const c0 = processCpuSeconds(server.child.pid!);
         await sleep(IDLE_MS);
