@@ -12,7 +12,9 @@ import {
 } from '@autoserve/runtime';
 import type { ScalerConfig } from './config.js';
 import { type ControlLoop, startControlLoop } from './control/loop.js';
+import { createEndpointFeed } from './endpoints/watch.js';
 import { createEventHub } from './events/hub.js';
+import { createEventTail } from './events/tail.js';
 import { createScalerHandlers } from './handlers/index.js';
 import { RAW_INPUT_METHODS } from './handlers/metrics.js';
 import { createMetricsIngest } from './ingest/ingest.js';
@@ -45,13 +47,22 @@ export async function startScalerService(
     applicationName: 'autoserve-scaler',
   });
   const stopPartitions = schedulePartitionMaintenance(db, log);
+  // Watch streams read on their own small pool: however many there are, the RPC
+  // pool (and the control loop on it) never waits behind them.
+  const watchDb = await createPool({
+    url: config.databaseUrl,
+    max: config.watchPoolMax,
+    applicationName: 'autoserve-scaler-watch',
+  });
   const events = createEventHub({
     url: config.databaseUrl,
     pollMs: config.eventsPollMs,
     log,
-    query: (sql) => db.query(sql),
+    query: (sql) => watchDb.query(sql),
   });
   await events.start();
+  const eventTail = createEventTail({ db: watchDb, hub: events, batch: 500, queueMax: 1000 });
+  const endpointFeed = createEndpointFeed({ db: watchDb, wakeup: events });
   // COPY connections apart from the RPC pool: ingest cannot starve other RPCs, and their
   // session settings (statement timeout) concern ingest only.
   const copyDb = await createPool({
@@ -70,7 +81,16 @@ export async function startScalerService(
   const stopRetention = scheduleRetention(db, config.retention, log);
   const stopRefresh = scheduleSuccessRatesRefresh(db, config.successRatesRefreshMs, log);
   const embedder = createEmbedder(config.embedder, log);
-  const handlers = createScalerHandlers({ db, config, log, ingest, events, embedder });
+  const handlers = createScalerHandlers({
+    db,
+    config,
+    log,
+    ingest,
+    events,
+    eventTail,
+    endpointFeed,
+    embedder,
+  });
   // Every Scaler process runs the loop; leader election lets exactly one act.
   const control: ControlLoop | undefined = config.control.enabled
     ? startControlLoop({
@@ -97,7 +117,7 @@ export async function startScalerService(
         maxRequestBytes: SCALER_REQUEST_LIMITS,
       }),
     ],
-    pools: { primary: db, copy: copyDb },
+    pools: { primary: db, copy: copyDb, watch: watchDb },
     probe: async () => {
       await db.query('SELECT 1');
     },
@@ -107,7 +127,10 @@ export async function startScalerService(
       stopPartitions();
       stopRetention();
       stopRefresh();
+      eventTail.stop();
+      endpointFeed.stop();
       await events.stop();
+      await watchDb.end();
       await copyDb.end();
       await db.end();
     },

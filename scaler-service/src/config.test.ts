@@ -12,6 +12,12 @@ describe('scaler config', () => {
     expect(c.server.port).toBe(50052);
     expect(c.migrationsUrl).toBeUndefined();
     expect(c.poolMax).toBe(20);
+    expect(c.watchPoolMax).toBe(2);
+    expect(loadConfig({ ...base, SCALER_WATCH_POOL_MAX: '4' }).watchPoolMax).toBe(4);
+    expect(() => loadConfig({ ...base, SCALER_WATCH_POOL_MAX: '0' })).toThrow(
+      /^SCALER_WATCH_POOL_MAX: /,
+    );
+    expect(c.server.streams).toMatchObject({ maxStreams: 2000, maxStreamsPerPrincipal: 500 });
   });
 
   it('names the variable of a wrong value', () => {

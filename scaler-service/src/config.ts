@@ -21,6 +21,8 @@ export interface ScalerConfig {
   migrationsUrl: string | undefined;
   /** Connections in the pool. */
   poolMax: number;
+  /** Connections of the watchers' pool (WatchEvents/WatchEndpoints readers, event poll). */
+  watchPoolMax: number;
   /** Concurrent metric COPYs = size of the dedicated COPY pool (default: half the RPC pool). */
   copyConcurrency: number;
   /** How long the ingest path trusts its set of app names. */
@@ -65,6 +67,7 @@ export function loadConfig(env: Env): ScalerConfig {
       readOptional(env, 'MIGRATIONS_DATABASE_URL') &&
       readPostgresUrl(env, 'MIGRATIONS_DATABASE_URL'),
     poolMax,
+    watchPoolMax: readInt(env, 'SCALER_WATCH_POOL_MAX', 2, 1, 50),
     copyConcurrency: readInt(
       env,
       'SCALER_COPY_CONCURRENCY',

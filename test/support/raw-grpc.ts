@@ -90,6 +90,15 @@ export function rawClients(address: string) {
         call.write({ file_containing_symbol: symbol });
       });
     },
+    /** grpc.health.v1.Health/Watch; the call emits 'data' ({ status }) and 'error'. */
+    watch(service = ''): grpc.ClientReadableStream<{ status: string }> {
+      return (
+        health as unknown as Record<
+          string,
+          (req: unknown) => grpc.ClientReadableStream<{ status: string }>
+        >
+      ).Watch!({ service });
+    },
     /** Calls a unary method by path with raw bytes and metadata; resolves the status code. */
     rawUnary(
       path: string,

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import * as grpc from '@grpc/grpc-js';
 import { HealthImplementation } from 'grpc-health-check';
 import type { Logger } from 'pino';
+import type { StreamConfig } from '../service/stream-config.js';
 import {
   type AdapterDeps,
   adaptService,
@@ -10,8 +11,10 @@ import {
   type ServiceRegistration,
 } from './adapter.js';
 import type { Authenticator } from './auth.js';
+import { addLimitedHealthService } from './health.js';
 import type { Interceptor } from './interceptor.js';
 import { addReflection } from './reflection.js';
+import { createStreamLimiter, limitServerStreams } from './stream-limits.js';
 
 /** 4 MiB, grpc-js's default, set explicitly on both directions. */
 export const MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
@@ -33,6 +36,8 @@ export interface GrpcServerOptions {
   onCallEnd?: CallObserver;
   /** Run after auth, before size limits and decoding (see AdapterDeps.interceptors). */
   interceptors?: readonly Interceptor[];
+  /** Stream caps, keepalive and connection age; unset: grpc-js defaults, no caps. */
+  streams?: StreamConfig;
 }
 
 export interface RunningServer {
@@ -69,6 +74,24 @@ function disableNagle(server: grpc.Server): void {
   };
 }
 
+/**
+ * Server PINGs find dead peers whose streams would otherwise hold their slots
+ * until TCP gives up; a maximum age sends GOAWAY so long-lived clients
+ * reconnect (and spread over replicas) instead of pinning one connection.
+ */
+function connectionOptions(streams: StreamConfig): grpc.ServerOptions {
+  return {
+    'grpc.keepalive_time_ms': streams.keepaliveTimeMs,
+    'grpc.keepalive_timeout_ms': streams.keepaliveTimeoutMs,
+    ...(streams.maxConnectionAgeMs > 0
+      ? {
+          'grpc.max_connection_age_ms': streams.maxConnectionAgeMs,
+          'grpc.max_connection_age_grace_ms': streams.maxConnectionAgeGraceMs,
+        }
+      : {}),
+  };
+}
+
 function credentials(tls: TlsConfig | undefined): grpc.ServerCredentials {
   if (!tls) return grpc.ServerCredentials.createInsecure();
   return grpc.ServerCredentials.createSsl(
@@ -83,9 +106,11 @@ function credentials(tls: TlsConfig | undefined): grpc.ServerCredentials {
  * until the caller's database probe says otherwise) and reflection.
  */
 export async function startGrpcServer(options: GrpcServerOptions): Promise<RunningServer> {
+  const streams = options.streams;
   const server = new grpc.Server({
     'grpc.max_receive_message_length': MAX_MESSAGE_BYTES,
     'grpc.max_send_message_length': MAX_MESSAGE_BYTES,
+    ...(streams ? connectionOptions(streams) : {}),
   });
   disableNagle(server);
   const shutdown = new AbortController();
@@ -100,14 +125,39 @@ export async function startGrpcServer(options: GrpcServerOptions): Promise<Runni
     ...(options.onCallEnd ? { onCallEnd: options.onCallEnd } : {}),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
   };
+  const limiter =
+    streams &&
+    createStreamLimiter(
+      { perKey: streams.maxStreamsPerPrincipal, total: streams.maxStreams },
+      {
+        what: 'streams',
+        keyKind: 'principal',
+        perKeySetting: 'GRPC_MAX_STREAMS_PER_PRINCIPAL',
+        totalSetting: 'GRPC_MAX_STREAMS',
+      },
+    );
   for (const reg of options.services) {
-    const { definition, handlers } = adaptService(reg, deps);
+    const { definition, handlers } = adaptService(
+      limiter ? limitServerStreams(reg, limiter) : reg,
+      deps,
+    );
     server.addService(definition, handlers);
   }
   const initial: Record<string, 'NOT_SERVING'> = { '': 'NOT_SERVING' };
   for (const reg of options.services) initial[reg.service.typeName] = 'NOT_SERVING';
   const health = new HealthImplementation(initial);
-  health.addToServer(server);
+  if (streams) {
+    const healthLimiter = createStreamLimiter(
+      { perKey: streams.maxStreamsPerPrincipal, total: streams.maxHealthWatches },
+      {
+        what: 'health watches',
+        keyKind: 'peer address',
+        perKeySetting: 'GRPC_MAX_STREAMS_PER_PRINCIPAL',
+        totalSetting: 'GRPC_MAX_HEALTH_WATCHES',
+      },
+    );
+    addLimitedHealthService(server, health, healthLimiter);
+  } else health.addToServer(server);
   addReflection(
     server,
     options.services.map((r) => r.service),

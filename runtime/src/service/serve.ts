@@ -84,6 +84,7 @@ export async function serve(options: ServeOptions): Promise<RunningService> {
     auth,
     ...(config.tls ? { tls: config.tls } : {}),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    streams: config.streams,
     onCallEnd: (method, code, ms) => {
       countCall(method, code, ms);
       extraObserver?.(method, code, ms);

@@ -9,6 +9,7 @@ import {
 } from '../config/env.js';
 import { type AuthConfig, loadAuthConfig } from '../grpc/auth.js';
 import type { TlsConfig } from '../grpc/server.js';
+import { loadStreamConfig, type StreamConfig } from './stream-config.js';
 
 /** Settings every service shares. */
 export interface ServerConfig {
@@ -34,6 +35,8 @@ export interface ServerConfig {
   pageTokenKeys: string[];
   /** Page tokens older than this are refused as stale. */
   pageTokenMaxAgeMs: number;
+  /** Stream caps, keepalive, maximum connection age. */
+  streams: StreamConfig;
 }
 
 const LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -99,5 +102,6 @@ export function loadServerConfig(
       60_000,
       30 * 86_400_000,
     ),
+    streams: loadStreamConfig(env),
   };
 }

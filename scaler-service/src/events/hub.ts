@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Logger } from 'pino';
+import { createGeneration } from './generation.js';
 
 /**
  * Wakes WatchEvents streams when events may have committed: on each NOTIFY
@@ -24,13 +25,13 @@ export interface EventHubOptions {
   /** Fallback poll interval. */
   pollMs: number;
   log: Logger;
-  /** Runs the poll query (the service's pool). */
+  /** Runs the poll query (the watchers' pool). */
   query: (sql: string) => Promise<{ rows: { id: string }[] }>;
 }
 
 export function createEventHub(options: EventHubOptions): EventHub {
-  let gen = 0;
-  let waiters = new Set<() => void>();
+  const gen = createGeneration();
+  const bump = gen.bump;
   let client: pg.Client | undefined;
   let stopped = false;
   let lastMax = '';
@@ -38,13 +39,6 @@ export function createEventHub(options: EventHubOptions): EventHub {
   let pollTimer: NodeJS.Timeout | undefined;
   // One warning per outage; the retries every second are debug noise.
   let failures = 0;
-
-  const bump = () => {
-    gen++;
-    const woken = waiters;
-    waiters = new Set();
-    for (const wake of woken) wake();
-  };
 
   const connect = async () => {
     if (stopped) return;
@@ -104,19 +98,8 @@ export function createEventHub(options: EventHubOptions): EventHub {
   };
 
   return {
-    generation: () => gen,
-    wait(seen, signal) {
-      if (gen !== seen || signal.aborted) return Promise.resolve();
-      return new Promise<void>((resolve) => {
-        const done = () => {
-          signal.removeEventListener('abort', done);
-          waiters.delete(done);
-          resolve();
-        };
-        waiters.add(done);
-        signal.addEventListener('abort', done, { once: true });
-      });
-    },
+    generation: gen.generation,
+    wait: gen.wait,
     async start() {
       await connect();
       pollTimer = setInterval(() => void poll(), options.pollMs);

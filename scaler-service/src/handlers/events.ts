@@ -1,22 +1,12 @@
 import type { common, scaler } from '@autoserve/proto';
 import { decodePageToken, invalidArgument, pageOf, pageSize, withTx } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
-import {
-  type EventFilter,
-  getLastEventId,
-  listEvents,
-  listEventsAfter,
-} from '../queries/events.js';
+import { type EventFilter, listEvents } from '../queries/events.js';
 import { eventTypeCodec, severityCodec, severityRank } from '../validation/enums.js';
 import { optionalDate } from '../validation/fields.js';
 import { validateAppName } from '../validation/names.js';
 import type { WriteSideDeps } from './deps.js';
 import { eventToProto } from './to-proto.js';
-
-/** Rows read per WatchEvents query; a full page is followed by another read at once. */
-const WATCH_BATCH = 500;
-/** Statement timeout of a WatchEvents read (the stream itself may run for hours). */
-const WATCH_QUERY_TIMEOUT = { timeoutMs: () => 10_000 };
 
 function filterOf(req: {
   appName: string;
@@ -39,7 +29,7 @@ function filterOf(req: {
 }
 
 /** ListEvents (newest first, keyset-paginated by id) and WatchEvents (resumable stream). */
-export function createEvents({ db, events }: Pick<WriteSideDeps, 'db' | 'events'>) {
+export function createEvents({ db, eventTail }: Pick<WriteSideDeps, 'db' | 'eventTail'>) {
   return {
     async listEvents(req: scaler.ListEventsRequest, ctx: HandlerContext) {
       const filter = filterOf(req);
@@ -76,25 +66,14 @@ export function createEvents({ db, events }: Pick<WriteSideDeps, 'db' | 'events'
     /**
      * Streams events with id > after_event_id in id order. Event ids become
      * visible in id order (see insertEvent), so "id > last delivered" resumes
-     * without gap or duplicate. Between reads the stream sleeps on the hub.
+     * without gap or duplicate. Live streams share one reader (the event tail).
      */
     async *watchEvents(req: scaler.WatchEventsRequest, ctx: HandlerContext) {
       const filter = filterOf(req);
       if (req.afterEventId < 0n) throw invalidArgument('after_event_id', 'must be >= 0');
-      let cursor =
-        req.afterEventId > 0n
-          ? req.afterEventId.toString()
-          : await withTx(db, { deadline: WATCH_QUERY_TIMEOUT, readOnly: true }, getLastEventId);
-      while (!ctx.signal.aborted) {
-        const seen = events.generation();
-        const rows = await withTx(db, { deadline: WATCH_QUERY_TIMEOUT, readOnly: true }, (tx) =>
-          listEventsAfter(tx, { ...filter, afterId: cursor, limit: WATCH_BATCH }),
-        );
-        for (const row of rows) {
-          yield { event: eventToProto(row) };
-          cursor = row.id;
-        }
-        if (rows.length < WATCH_BATCH) await events.wait(seen, ctx.signal);
+      const after = req.afterEventId > 0n ? req.afterEventId.toString() : undefined;
+      for await (const row of eventTail.watch(filter, after, ctx.signal)) {
+        yield { event: eventToProto(row) };
       }
     },
   };

@@ -1,24 +1,19 @@
 import type { scaler } from '@autoserve/proto';
-import { withTx } from '@autoserve/runtime';
 import { timestampFromDate } from '@bufbuild/protobuf/wkt';
 import type { HandlerContext } from '@connectrpc/connect';
-import { watchEndpointSets } from '../endpoints/watch.js';
-import { getAppOrThrow } from '../queries/apps.js';
 import { validateAppName } from '../validation/names.js';
 import type { WriteSideDeps } from './deps.js';
 
-/** WatchEndpoints: an app's healthy endpoints, the current set first, then each change. */
-export function createWatchEndpoints({ db, events }: Pick<WriteSideDeps, 'db' | 'events'>) {
+/**
+ * WatchEndpoints: an app's healthy endpoints, the current set first, then each
+ * change. Streams share one feed (one query per read for all watched apps), so
+ * they never touch the RPC pool.
+ */
+export function createWatchEndpoints({ endpointFeed }: Pick<WriteSideDeps, 'endpointFeed'>) {
   return {
     async *watchEndpoints(req: scaler.WatchEndpointsRequest, ctx: HandlerContext) {
       const appName = validateAppName(req.appName, 'app_name');
-      await withTx(db, { deadline: ctx, readOnly: true }, (tx) => getAppOrThrow(tx, appName));
-      for await (const set of watchEndpointSets({
-        db,
-        wakeup: events,
-        appName,
-        signal: ctx.signal,
-      })) {
+      for await (const set of endpointFeed.watch(appName, ctx.signal)) {
         yield {
           appName,
           endpoints: set.endpoints.map((e) => ({
