@@ -4,6 +4,7 @@ import {
   isConnectionError,
   type Pool,
   type PoolClient,
+  withPipelinedReadSession,
   withReadSession,
 } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
@@ -56,7 +57,7 @@ class TooStale extends Error {
 
 /**
  * Replica honesty: every read measures the replica's replay lag in the
- * statement that applies its settings, just before its queries, and falls back to
+ * statement that applies its settings, sent with its queries, and falls back to
  * the primary, with the same read-only role, when the replica is unreachable,
  * lags beyond the bound, or cancels the read for a recovery conflict. Reads are
  * idempotent, so retrying one on the primary is always safe.
@@ -116,10 +117,13 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
       let staleReason = '';
       let primaryDown = false;
       try {
-        const value = await withReadSession(
+        // The read goes out with the probe in one round trip; its answer counts only once the
+        // probe shows the snapshot fresh enough (else it is discarded and read on the primary).
+        const value = await withPipelinedReadSession(
           opts.replica,
           { ...options, probe: LAG_COLUMNS },
-          async (client, probed) => {
+          fn,
+          async (probed) => {
             const sample = sampleOf(probed);
             let freshness = gauge.assess(sample);
             if (opts.primary && !fresh(freshness, opts.maxReplicaLagMs)) {
@@ -135,7 +139,6 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
                 staleReason = lagReason(lagMs, opts.maxReplicaLagMs);
             }
             if (opts.primary && staleReason && !primaryDown) throw new TooStale(staleReason);
-            return fn(client);
           },
         );
         return {

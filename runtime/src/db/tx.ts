@@ -142,3 +142,43 @@ export async function withReadSession<T>(
     fn(client, await applySettings(client, options, 'session')),
   );
 }
+
+/** The socket under a pg client, to batch the statements of one read into one write. */
+function streamOf(client: PoolClient): { cork?(): void; uncork?(): void } | undefined {
+  return (client as unknown as { connection?: { stream?: { cork?(): void; uncork?(): void } } })
+    .connection?.stream;
+}
+
+/**
+ * withReadSession for hot reads on a pipelined pool (createPool's `pipeline`): `fn` starts at
+ * once instead of after the settings statement, so its first statement goes out in the same
+ * socket write, right behind the settings and probe, and both come back in one round trip (one
+ * write and one wake-up fewer per call on each side). The probe's row arrives as a promise: a
+ * caller that refuses the snapshot it describes (a stale replica) must discard `fn`'s answer.
+ * On a pool without pipelining the statements still run in order, one round trip each.
+ * Resolves once `fn` has settled, so the client is never released with statements in flight.
+ */
+export async function withPipelinedReadSession<T>(
+  pool: Pool,
+  options: Omit<TxOptions, 'readOnly'>,
+  fn: (client: PoolClient) => Promise<T>,
+  check: (probed: Record<string, unknown>) => Promise<void>,
+): Promise<T> {
+  return withClient(pool, async (client) => {
+    const stream = streamOf(client);
+    stream?.cork?.();
+    const probed = applySettings(client, options, 'session');
+    const value = fn(client);
+    // fn may fail before the probe answers; its rejection is handled below, not unhandled here.
+    value.catch(() => undefined);
+    // After the microtasks that queue fn's first statement (a cached plan resolves in them).
+    setImmediate(() => stream?.uncork?.());
+    try {
+      await check(await probed);
+    } catch (err) {
+      await value.catch(() => undefined);
+      throw err;
+    }
+    return value;
+  });
+}
