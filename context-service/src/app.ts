@@ -27,8 +27,6 @@ export async function startContextService(
     applicationName: 'autoserve-context',
     // A dead replica must fail over quickly, not after the default connect timeout.
     connectTimeoutMs: config.replicaConnectTimeoutMs,
-    // A read's settings, replica probe and first query share one round trip (read/router.ts).
-    pipeline: true,
   });
   const primary = config.primaryUrl
     ? await createPool({

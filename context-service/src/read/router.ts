@@ -4,7 +4,6 @@ import {
   isConnectionError,
   type Pool,
   type PoolClient,
-  withPipelinedReadSession,
   withReadSession,
 } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
@@ -57,7 +56,7 @@ class TooStale extends Error {
 
 /**
  * Replica honesty: every read measures the replica's replay lag in the
- * statement that applies its settings, sent with its queries, and falls back to
+ * statement that applies its settings, just before its queries, and falls back to
  * the primary, with the same read-only role, when the replica is unreachable,
  * lags beyond the bound, or cancels the read for a recovery conflict. Reads are
  * idempotent, so retrying one on the primary is always safe.
@@ -117,13 +116,10 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
       let staleReason = '';
       let primaryDown = false;
       try {
-        // The read goes out with the probe in one round trip; its answer counts only once the
-        // probe shows the snapshot fresh enough (else it is discarded and read on the primary).
-        const value = await withPipelinedReadSession(
+        const value = await withReadSession(
           opts.replica,
           { ...options, probe: LAG_COLUMNS },
-          fn,
-          async (probed) => {
+          async (client, probed) => {
             const sample = sampleOf(probed);
             let freshness = gauge.assess(sample);
             if (opts.primary && !fresh(freshness, opts.maxReplicaLagMs)) {
@@ -139,6 +135,7 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
                 staleReason = lagReason(lagMs, opts.maxReplicaLagMs);
             }
             if (opts.primary && staleReason && !primaryDown) throw new TooStale(staleReason);
+            return fn(client);
           },
         );
         return {

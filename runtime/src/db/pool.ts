@@ -12,12 +12,6 @@ export interface PoolOptions {
   applicationName: string;
   /** How long to wait for a free connection or a new one, ms. */
   connectTimeoutMs?: number;
-  /**
-   * Write each statement as soon as it is issued instead of after the previous one's answer
-   * (node-postgres pipeline mode), so statements issued together share a round trip (see
-   * withPipelinedReadSession). Statements awaited one by one behave as without it.
-   */
-  pipeline?: boolean;
 }
 
 /** Parses pgvector's text form "[1,2,3]" into numbers. */
@@ -51,8 +45,7 @@ export async function createPool(options: PoolOptions): Promise<Pool> {
     idleTimeoutMillis: 30_000,
     keepAlive: true,
     types,
-    ...(options.pipeline ? { pipeline: true } : {}),
-  } as pg.PoolConfig);
+  });
   // An idle client's socket error must not crash the process; the next
   // checkout reconnects.
   pool.on('error', () => {});
