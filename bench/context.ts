@@ -225,7 +225,17 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
   const calibrationSeconds = (performance.now() - calStart) / 1000;
 
   // 1. Recall@10 and latency at concurrency 1 through the service, per selectivity.
-  const recall = [];
+  const recall: {
+    selectivity: string;
+    recall_at_10: number;
+    min_recall_at_10: number;
+    plan: string;
+    ef_search: number;
+    calibration: unknown;
+    p50_ms: number;
+    p95_ms: number;
+    p99_ms: number;
+  }[] = [];
   for (const [fi, f] of filters.entries()) {
     let sum = 0;
     let min = 1;
@@ -330,9 +340,14 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
 
   // 3. Load: the same queries through gRPC and directly, alternating rounds after a warm-up
   // (the dataset is larger than shared_buffers, so whichever ran first would pay the cache).
-  const loadOf = async (f: (typeof filters)[number], method: 'exact' | 'hnsw') => {
+  // Direct SQL runs the plan and ef_search the service chose for the filter (from its recall
+  // run), so the ratio compares the call paths, not two search efforts.
+  const loadOf = async (fi: number) => {
+    const f = filters[fi]!;
+    const method = recall[fi]!.plan === 'exact' ? 'exact' : 'hnsw';
+    const ef = recall[fi]!.ef_search || 100;
     const grpc = (i: number) => search(queries[i % queries.length]!, f.filter);
-    const pgDirect = (i: number) => direct(queries[i % queries.length]!, f, method, 100);
+    const pgDirect = (i: number) => direct(queries[i % queries.length]!, f, method, ef);
     const encoded = queries.map((q) =>
       Buffer.from(
         toBinary(
@@ -375,8 +390,8 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
     };
   };
   const raw = rawUnary(port, '/autoserve.context.v1.ContextService/SearchSimilarIncidents', token);
-  const unfilteredLoad = await loadOf(filters[0]!, 'hnsw');
-  const selectiveLoad = await loadOf(filters[2]!, 'exact');
+  const unfilteredLoad = await loadOf(0);
+  const selectiveLoad = await loadOf(2);
 
   // 4. Success rates: live aggregate vs the materialized view.
   const rates = await successRatesLiveVsView(owner, pool, PREFIX);

@@ -13,10 +13,12 @@ export const BENCH_TOKEN = 'bench-reader-token-0123456789';
 export async function startContextProcess(
   env: Record<string, string>,
   port: number,
+  /** The service entry point; another build (e.g. a baseline checkout) for side-by-side runs. */
+  main = `${REPO}/context-service/dist/main.js`,
 ): Promise<{ proc: ChildProcess; stop(): Promise<void> }> {
   // BENCH_SERVER_NODE_FLAGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
   const flags = (process.env.BENCH_SERVER_NODE_FLAGS ?? '').split(' ').filter(Boolean);
-  const proc = spawn(process.execPath, [...flags, `${REPO}/context-service/dist/main.js`], {
+  const proc = spawn(process.execPath, [...flags, main], {
     env: {
       ...process.env,
       CONTEXT_GRPC_PORT: String(port),

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import type { LoadResult } from './stats.js';
 
 /** CPU ms spent per call by each side of a load run (user + system, from /proc). */
@@ -7,7 +8,7 @@ export interface CpuPerCall {
   client: number;
   /** The service process; 0 for direct runs. */
   server: number;
-  /** Every postgres process on the machine (backends, walreceiver, startup...). */
+  /** The bench cluster's postgres processes (postmasters, backends, walreceiver, startup...). */
   postgres: number;
 }
 
@@ -24,17 +25,36 @@ export function ticksOf(pid: number): number {
   }
 }
 
+// The bench's own cluster (scripts/pg.sh under PG_DIR): its postmasters' data dirs start with it.
+// Other clusters on a shared machine (other checkouts' tests) must not count as this run's cost.
+const CLUSTER_DIR = process.env.BENCH_PRIMARY_URL
+  ? undefined
+  : (process.env.PG_DIR ?? fileURLToPath(new URL('../../.data/pg', import.meta.url)));
+
 function postgresTicks(): number {
-  let sum = 0;
+  const procs: { pid: number; ppid: number; cmdline: string }[] = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'utf8').startsWith('postgres')) {
-        sum += ticksOf(Number(entry));
-      }
+      const cmdline = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
+      if (!cmdline.includes('postgres')) continue;
+      const ppid = Number(
+        readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ')[1],
+      );
+      procs.push({ pid: Number(entry), ppid, cmdline });
     } catch {
       // gone, or not ours to read
     }
+  }
+  // A postmaster's cmdline is "<bin>/postgres\0-D\0<datadir>"; backends are its children.
+  const ours = new Set(
+    procs
+      .filter((p) => CLUSTER_DIR === undefined || p.cmdline.includes(`${CLUSTER_DIR}/`))
+      .map((p) => p.pid),
+  );
+  let sum = 0;
+  for (const p of procs) {
+    if (ours.has(p.pid) || ours.has(p.ppid)) sum += ticksOf(p.pid);
   }
   return sum;
 }

@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import type { PoolClient } from '@autoserve/runtime';
 import { REQUEST_COLUMNS, type Row, selectColumns, WORKFLOW_COLUMNS } from '../mapping/rows.js';
 import { Params } from './params.js';
@@ -20,12 +21,17 @@ export interface IncidentFilterSql {
  * formatting ~31 KB of text here and parsing it on the server (~1 ms/query).
  */
 export function vectorToBinary(values: ArrayLike<number>): Buffer {
-  const b = Buffer.allocUnsafe(4 + 4 * values.length);
+  // A buffer of its own (offset 0), so the floats at offset 4 are aligned for a typed-array view:
+  // one bulk conversion and one byte swap instead of 1536 writeFloatBE calls.
+  const b = Buffer.allocUnsafeSlow(4 + 4 * values.length);
+  new Float32Array(b.buffer, b.byteOffset + 4, values.length).set(values);
+  if (LITTLE_ENDIAN) b.subarray(4).swap32();
   b.writeInt16BE(values.length, 0);
   b.writeInt16BE(0, 2);
-  for (let i = 0; i < values.length; i++) b.writeFloatBE(values[i]!, 4 + 4 * i);
   return b;
 }
+
+const LITTLE_ENDIAN = endianness() === 'LE';
 
 /** WHERE terms of an incident filter on alias `ie`; the embedder is always a term. */
 export function incidentWhere(
