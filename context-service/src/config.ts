@@ -44,6 +44,8 @@ export interface ContextConfig {
   calibrationSample: number;
   /** How many embedders (the largest) are calibrated. */
   calibrationEmbedders: number;
+  /** Filtered rows up to which an exact scan replaces an HNSW walk calibrated below target. */
+  exactFallbackMaxRows: number;
 }
 
 export function loadConfig(env: Env): ContextConfig {
@@ -77,5 +79,6 @@ export function loadConfig(env: Env): ContextConfig {
     ),
     calibrationSample: readInt(env, 'CONTEXT_CALIBRATION_SAMPLE', 24, 2, 1000),
     calibrationEmbedders: readInt(env, 'CONTEXT_CALIBRATION_EMBEDDERS', 4, 1, 32),
+    exactFallbackMaxRows: readInt(env, 'CONTEXT_EXACT_FALLBACK_MAX_ROWS', 200_000, 0, 100_000_000),
   };
 }

@@ -158,6 +158,7 @@ export function createNearestSearch(deps: HandlerDeps) {
           defaultEfSearch: config.defaultEfSearch,
           targetRecall: config.targetRecall,
           calibrated: calibratedFor(embedder!),
+          exactFallbackMaxRows: config.exactFallbackMaxRows,
         });
         const settings = settingsOf(plan);
         const changed = Object.entries(settings).filter(([k, v]) => guess[k] !== v);

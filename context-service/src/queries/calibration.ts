@@ -46,7 +46,7 @@ export async function sampleIncidentVectors(
 }
 
 /**
- * Ids of the `limit` nearest incidents, nothing else: the calibration's probe. Same terms as
+ * Ids and distances of the `limit` nearest incidents, nothing else: the calibration's probe. Same terms as
  * listSimilarIncidents (topKTerms), and the caller sets the same planner settings, so what is
  * measured is what the service runs.
  */
@@ -60,13 +60,20 @@ export async function listNearestIds(
     limit: number;
     method: 'exact' | 'hnsw';
   },
-): Promise<string[]> {
+): Promise<Neighbour[]> {
   const q = new Params();
-  const { where, order } = topKTerms(s, q);
-  const r = await client.query<{ id: string }>(
-    `SELECT ie.id::text AS id FROM incident_embeddings ie WHERE ${where}
+  const { vec, where, order } = topKTerms(s, q);
+  const r = await client.query<{ id: string; distance: number }>(
+    `SELECT ie.id::text AS id, (ie.embedding <=> ${vec}::vector)::float8 AS distance
+     FROM incident_embeddings ie WHERE ${where}
      ORDER BY ${order} LIMIT ${q.p(s.limit)}`,
     q.values,
   );
-  return r.rows.map((x) => x.id);
+  return r.rows;
+}
+
+/** One neighbour found by a calibration probe. */
+export interface Neighbour {
+  id: string;
+  distance: number;
 }

@@ -10,8 +10,12 @@ describe('calibration', () => {
     expect(bandOf(0.001)).toBe('<1%');
   });
 
-  it('measures recall against the exact answer', () => {
-    expect(recallOf(['a', 'b', 'x'], ['a', 'b', 'c'])).toBeCloseTo(2 / 3, 10);
+  it('measures recall against the exact answer, counting ties at the k-th distance as hits', () => {
+    const at = (id: string, distance: number) => ({ id, distance });
+    const exact = [at('a', 0.1), at('b', 0.2), at('c', 0.3)];
+    expect(recallOf([at('a', 0.1), at('b', 0.2), at('x', 0.5)], exact)).toBeCloseTo(2 / 3, 10);
+    // 'c2' is an exact copy of 'c': as good an answer.
+    expect(recallOf([at('a', 0.1), at('b', 0.2), at('c2', 0.3)], exact)).toBe(1);
     expect(recallOf([], [])).toBe(1);
   });
 

@@ -36,14 +36,29 @@ export interface BandCurve {
   measuredAt: number;
 }
 
-/** recall@k of one answer against the exact answer (both id lists). */
-export function recallOf(got: readonly string[], exact: readonly string[]): number {
-  if (exact.length === 0) return 1;
-  const want = new Set(exact);
-  let hit = 0;
-  for (const id of got) if (want.has(id)) hit++;
-  return hit / exact.length;
+/** A neighbour: its id and its distance from the query. */
+export interface Scored {
+  id: string;
+  distance: number;
 }
+
+/**
+ * recall@k of one answer against the exact answer. A returned row counts when it is in the exact
+ * top-k or as near as its k-th row: rows at equal distance (exact copies, near-duplicates) are
+ * interchangeable answers, and counting only the ids the exact scan happened to list would call
+ * a correct answer a miss and push the chosen effort up for nothing.
+ */
+export function recallOf(got: readonly Scored[], exact: readonly Scored[]): number {
+  if (exact.length === 0) return 1;
+  const want = new Set(exact.map((e) => e.id));
+  const kth = exact[exact.length - 1]!.distance;
+  let hit = 0;
+  for (const g of got) if (want.has(g.id) || g.distance <= kth + TIE_EPSILON) hit++;
+  return Math.min(1, hit / exact.length);
+}
+
+/** Distances closer than this are ties (float4 vectors, float8 arithmetic). */
+const TIE_EPSILON = 1e-6;
 
 /** Builds a band's curve from per-query recalls at each ef (recalls[q][e] for EF_LADDER[e]). */
 export function curveOf(

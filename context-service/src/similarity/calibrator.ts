@@ -9,6 +9,7 @@ import {
   listLargestEmbedders,
   listNamespaceCounts,
   listNearestIds,
+  type Neighbour,
   sampleIncidentVectors,
 } from '../queries/calibration.js';
 import { getTotalIncidentRows, type IncidentFilterSql } from '../queries/similar.js';
@@ -96,7 +97,7 @@ export function createCalibrator(o: CalibratorOptions): Calibrator {
     queries: Query[],
   ): Promise<BandCurve> => {
     await setSessionSettings(client, PLAN_SETTINGS.exact);
-    const exact: string[][] = [];
+    const exact: Neighbour[][] = [];
     for (const q of queries) exact.push(await topK(client, embedder, q, 'exact'));
     const recalls: number[][] = queries.map(() => []);
     const efs: number[] = [];
@@ -133,17 +134,24 @@ export function createCalibrator(o: CalibratorOptions): Calibrator {
       if (list.length < o.samplePerBand) list.push(q);
       bands.set(band, list);
     };
+    // Namespaces per band, among those the service would search with HNSW. A query gets its
+    // band's namespaces in turn, not its own: a filter whose rows sit far from the query (a
+    // namespace that is one cluster) is the hard case for a filtered graph walk, and a query
+    // always filtered to its own neighbourhood would never meet it.
+    const whole = bandOf(rows / tableRows);
+    const byBand = new Map<BandName, string[]>();
+    for (const [ns, n] of [...namespaces].sort((a, b) => b[1] - a[1])) {
+      const band = bandOf(n / tableRows);
+      if (band === whole || n <= o.exactScanMaxRows) continue;
+      byBand.set(band, [...(byBand.get(band) ?? []), ns]);
+    }
     for (const [i, s] of sample.entries()) {
       const fresh = i % 2 === 1;
       const vector = fresh ? perturbed(s.embedding, 0.3, random) : s.embedding;
       const excludeId = fresh ? undefined : BigInt(s.id);
-      const whole = bandOf(rows / tableRows);
       add(whole, { vector, filter: {}, excludeId });
-      const inNamespace = namespaces.get(s.namespace) ?? 0;
-      const band = bandOf(inNamespace / tableRows);
-      // Only filters the service would search with HNSW are worth measuring.
-      if (band !== whole && inNamespace > o.exactScanMaxRows) {
-        add(band, { vector, filter: { namespace: s.namespace }, excludeId });
+      for (const [band, list] of byBand) {
+        add(band, { vector, filter: { namespace: list[(i >> 1) % list.length]! }, excludeId });
       }
     }
     const curves = new Map<BandName, BandCurve>();

@@ -54,6 +54,33 @@ describe('similarity plan', () => {
     expect(fallback.calibration).toBeUndefined();
   });
 
+  it('scans exactly when the calibration found no effort that reaches the target', () => {
+    const missed = () => ({
+      efSearch: 1000,
+      recall: 0.4,
+      targetMet: false,
+      sampleSize: 24,
+      measuredAt: 1,
+    });
+    const plan = choosePlan({
+      ...base,
+      estimatedRows: 4_300,
+      exactMaxRows: 2_000,
+      calibrated: missed,
+      exactFallbackMaxRows: 200_000,
+    });
+    expect(plan).toMatchObject({ method: 'exact', efSearch: 0 });
+    expect(plan.calibration).toMatchObject({ band: '1-10%', recall: 0.4, targetMet: false });
+    // Too many rows to scan: the walk at its best effort, reported as short of the target.
+    const big = choosePlan({
+      ...base,
+      estimatedRows: 90_000,
+      calibrated: missed,
+      exactFallbackMaxRows: 50_000,
+    });
+    expect(big).toMatchObject({ method: 'hnsw', efSearch: 1000 });
+  });
+
   it('maps accuracy to ef_search monotonically within bounds', () => {
     let last = 0;
     for (let a = 0.5; a < 1; a += 0.001) {

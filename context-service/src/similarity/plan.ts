@@ -72,6 +72,11 @@ export interface PlanInput {
   targetRecall?: number;
   /** The calibration of this embedder, if any. */
   calibrated?: CalibratedEffort | undefined;
+  /**
+   * Filtered row count up to which an exact scan replaces an HNSW walk that the calibration
+   * measured below the target at every effort (0 = never).
+   */
+  exactFallbackMaxRows?: number;
 }
 
 /**
@@ -89,6 +94,17 @@ export function choosePlan(input: PlanInput): SearchPlan {
   const band = bandOf(selectivity);
   const target = input.accuracy ?? input.targetRecall ?? 0.98;
   const measured = input.calibrated?.(band, target);
+  // The service measured that no effort reaches the target for filters like this one (a filter
+  // whose rows sit away from the query starves the graph walk): an exact scan keeps the promise,
+  // as long as the filtered rows are few enough to scan.
+  if (measured && !measured.targetMet && input.estimatedRows <= (input.exactFallbackMaxRows ?? 0)) {
+    return {
+      method: 'exact',
+      efSearch: 0,
+      selectivity,
+      calibration: { ...measured, band, target },
+    };
+  }
   const base = measured
     ? measured.efSearch
     : input.accuracy === undefined
