@@ -46,6 +46,15 @@ describe('similarity plan', () => {
     };
     const plan = choosePlan({ ...base, estimatedRows: 20_000, calibrated, targetRecall: 0.98 });
     expect(plan).toMatchObject({ method: 'hnsw', efSearch: 400 });
+    // Never below the uncalibrated setting, however perfect a small sample looked at a lower ef.
+    const cheap = () => ({
+      efSearch: 10,
+      recall: 1,
+      targetMet: true,
+      sampleSize: 24,
+      measuredAt: 1,
+    });
+    expect(choosePlan({ ...base, estimatedRows: 100_000, calibrated: cheap }).efSearch).toBe(100);
     expect(plan.calibration).toMatchObject({ band: '10-50%', target: 0.98, recall: 0.985 });
     // An explicit accuracy is the target; without a calibration the fallback table applies.
     const fallback = choosePlan({ ...base, estimatedRows: 100_000, accuracy: 0.95, calibrated });
