@@ -18,7 +18,7 @@ import { toEnginePolicy } from './policy.js';
  */
 export function createBaselineCache(maxAgeMs = 60_000) {
   const kept = new Map<string, { value: number | null; at: number }>();
-  return async (pool: pg.Pool, names: readonly string[], now: number) => {
+  const read = async (pool: pg.Pool, names: readonly string[], now: number) => {
     // An app without a baseline yet (no latency in the last hour) is asked
     // again every pass: the first samples must switch the queue model on.
     const unknown = names.filter((n) => (kept.get(n)?.value ?? null) === null);
@@ -37,6 +37,11 @@ export function createBaselineCache(maxAgeMs = 60_000) {
     }
     return new Map(names.map((n) => [n, kept.get(n)?.value ?? null]));
   };
+  /** Forgets deleted apps: the cache lives as long as the process. */
+  const prune = (known: ReadonlySet<string>) => {
+    for (const name of kept.keys()) if (!known.has(name)) kept.delete(name);
+  };
+  return Object.assign(read, { prune });
 }
 
 export type BaselineCache = ReturnType<typeof createBaselineCache>;

@@ -2,7 +2,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type AppRow, listAppsByStatus } from '../queries/apps.js';
 import { type InstanceRow, listInstancesOfApps } from '../queries/instances.js';
-import { ACTIVE, planApp } from '../reconciler/plan.js';
+import { ACTIVE, planApp, planAppOf } from '../reconciler/plan.js';
 import type { createReconciler } from '../reconciler/reconcile.js';
 import type { Runtime, RuntimeInstance } from '../runtime/types.js';
 import { APP_STATUSES } from '../validation/lifecycle.js';
@@ -29,12 +29,7 @@ function settled(
 ): boolean {
   if (app.status !== 'running') return false;
   const steps = planApp({
-    app: {
-      name: app.name,
-      status: app.status,
-      desiredReplicas: app.desired_replicas,
-      generation: app.generation,
-    },
+    app: planAppOf(app),
     rows,
     containers,
     now,
@@ -90,6 +85,7 @@ export function createControlPass(deps: {
     // Per-app state of deleted apps goes with them: these maps live as long as the process.
     for (const name of nextEval.keys()) if (!known.has(name)) nextEval.delete(name);
     reconcile.prune(known);
+    baselines.prune(known);
     const byApp = new Map<string, RuntimeInstance[]>();
     for (const c of containers) {
       // Containers of apps that no longer exist (deleted while we were down).

@@ -1,3 +1,4 @@
+import type { AppRow } from '../queries/apps.js';
 import type { InstanceRow } from '../queries/instances.js';
 import type { RuntimeInstance } from '../runtime/types.js';
 
@@ -50,6 +51,16 @@ function isPending(row: InstanceRow): boolean {
  * one is retired only while the healthy count stays at least the desired
  * count. A new spec that never turns healthy leaves the old instances serving.
  */
+/** The part of an app row the plan reads (the reconciler and the control pass plan alike). */
+export function planAppOf(app: AppRow): PlanInput['app'] {
+  return {
+    name: app.name,
+    status: app.status,
+    desiredReplicas: app.desired_replicas,
+    generation: app.generation,
+  };
+}
+
 export function planApp(input: PlanInput): Step[] {
   const { app, now } = input;
   const active = ACTIVE.has(app.status);

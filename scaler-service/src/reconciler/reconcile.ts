@@ -6,7 +6,7 @@ import { deleteInstance, type InstanceRow, listAppInstances } from '../queries/i
 import type { RuntimeInstance } from '../runtime/types.js';
 import { canTransition } from '../validation/lifecycle.js';
 import { createImagePinner } from './image-pin.js';
-import { ACTIVE, isOutdated, planApp } from './plan.js';
+import { ACTIVE, isOutdated, planApp, planAppOf } from './plan.js';
 import {
   adoptContainer,
   createInstance,
@@ -63,12 +63,7 @@ export function createReconciler(deps: ReconcileDeps) {
   ): Promise<AppObservation> {
     const rows = await listAppInstances(deps.db, app.name);
     const steps = planApp({
-      app: {
-        name: app.name,
-        status: app.status,
-        desiredReplicas: app.desired_replicas,
-        generation: app.generation,
-      },
+      app: planAppOf(app),
       rows,
       containers,
       now: now(),

@@ -5,7 +5,7 @@ import { expect } from 'vitest';
 import { REPO } from '../../support/cluster.js';
 import { eventually } from '../../support/services.js';
 import { startLoad, startMetricsPusher } from './load.js';
-import { insertApp, ownedContainers, type scalerClient } from './support.js';
+import { insertApp, ownedContainers, type scalerClient, waitForScaleInToOne } from './support.js';
 
 /** What the scenario runs against. */
 export interface ScenarioContext {
@@ -93,20 +93,7 @@ export async function runAutoscaleScenario({ pool, docker, owner, client }: Scen
   expect(load.requests).toBeGreaterThan(100);
 
   // Load stops: zero traffic is reported; after the 8 s window it scales in.
-  const idleAt = Date.now();
-  await eventually(
-    async () => {
-      const r = await pool.query<{ n: number; d: number }>(
-        `SELECT (SELECT count(*)::int FROM instances WHERE app_name = $1) AS n,
-                (SELECT desired_replicas FROM applications WHERE name = $1) AS d`,
-        [app],
-      );
-      return r.rows[0]!.d === 1 && r.rows[0]!.n === 1;
-    },
-    45_000,
-    'scale-in to 1 instance',
-  );
-  const scaleInMs = Date.now() - idleAt;
+  const scaleInMs = await waitForScaleInToOne(pool, app);
   pusher.stop();
   await eventually(() => endpoints.length === 1, 5000, 'the endpoint set to shrink');
   abort.abort();

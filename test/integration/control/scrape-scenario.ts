@@ -4,7 +4,7 @@ import { expect } from 'vitest';
 import { eventually } from '../../support/services.js';
 import { startLoad } from './load.js';
 import { scrapedSource } from './scrape-source.js';
-import type { scalerClient } from './support.js';
+import { type scalerClient, waitForScaleInToOne } from './support.js';
 
 /**
  * Live scale-out on scraped metrics only: an auto-mode app of the Node HTTP
@@ -122,20 +122,7 @@ export async function runScrapeScaleScenario({
   expect(rps.rows[0]!.instances).toBeGreaterThanOrEqual(2);
 
   // Load stops: the scraped rate falls to 0 and it scales in after the 8 s window.
-  const idleAt = Date.now();
-  await eventually(
-    async () => {
-      const r = await pool.query<{ n: number; d: number }>(
-        `SELECT (SELECT count(*)::int FROM instances WHERE app_name = $1) AS n,
-                (SELECT desired_replicas FROM applications WHERE name = $1) AS d`,
-        [app],
-      );
-      return r.rows[0]!.d === 1 && r.rows[0]!.n === 1;
-    },
-    45_000,
-    'scale-in to 1 instance',
-  );
-  const scaleInMs = Date.now() - idleAt;
+  const scaleInMs = await waitForScaleInToOne(pool, app);
   abort.abort();
   await watching;
   const explained = await client.explainScaling({ appName: app });

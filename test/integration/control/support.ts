@@ -8,7 +8,7 @@ import Docker from 'dockerode';
 import pg from 'pg';
 import { REPO } from '../../support/cluster.js';
 import type { TestDb } from '../../support/database.js';
-import { startScaler, TOKENS } from '../../support/services.js';
+import { eventually, startScaler, TOKENS } from '../../support/services.js';
 
 const run = promisify(execFile);
 
@@ -157,4 +157,22 @@ export async function insertApp(
     `INSERT INTO health_checks (app_name, ${hcCols.join(', ')}) VALUES ($1, ${hcCols.map((_, i) => `$${i + 2}`).join(', ')})`,
     [app.name, ...hcCols.map((c) => (check as Record<string, unknown>)[c])],
   );
+}
+
+/** Waits until an app is scaled back in to one instance; returns how long that took. */
+export async function waitForScaleInToOne(pool: pg.Pool, app: string): Promise<number> {
+  const idleAt = Date.now();
+  await eventually(
+    async () => {
+      const r = await pool.query<{ n: number; d: number }>(
+        `SELECT (SELECT count(*)::int FROM instances WHERE app_name = $1) AS n,
+                (SELECT desired_replicas FROM applications WHERE name = $1) AS d`,
+        [app],
+      );
+      return r.rows[0]!.d === 1 && r.rows[0]!.n === 1;
+    },
+    45_000,
+    'scale-in to 1 instance',
+  );
+  return Date.now() - idleAt;
 }
