@@ -116,7 +116,7 @@ describe('SearchSimilarIncidents', () => {
       expect(chosen / QUERIES, `${f.label} (${plan})`).toBeGreaterThanOrEqual(0.98);
       // Even forced onto the graph (and it now is: see similarity-plans.test.ts), the iterative
       // scan keeps filtered recall high. A floor, not the promise (that is the line above): the
-      // graph is built with random levels, and over full runs 15 queries at 10% measured 0.86-1.0.
+      // graph is built with random levels: 15 queries at 10% passed 0.9 in earlier runs, then gave 0.86.
       expect(forced / QUERIES, `${f.label} forced HNSW`).toBeGreaterThanOrEqual(0.8);
     }
     expect(report['100%']).toMatchObject({ plan: 'hnsw' });
