@@ -6,12 +6,16 @@ import { type EngineBase, evaluateWithHistory, historySeconds } from '../decisio
 import type { Decision, Policy } from '../decision/types.js';
 import { type AppRow, maybeGetApp, updateApp } from '../queries/apps.js';
 import type { Db } from '../queries/db.js';
+import { sqlHistoryStore } from '../queries/decisions.js';
+import {
+  type EngineMetrics,
+  getEngineMetrics,
+  type MetricsRequest,
+} from '../queries/engine-metrics.js';
 import { insertEvent } from '../queries/events.js';
 import { type InstanceRow, listAppInstances } from '../queries/instances.js';
 import { maybeGetPolicy } from '../queries/policies.js';
-import { sqlHistoryStore } from './db/decisions.js';
-import { type EngineMetrics, getEngineMetrics, type MetricsRequest } from './db/metric-windows.js';
-import { recordAction } from './db/remediation.js';
+import { recordAction } from '../queries/remediation-actions.js';
 import { toEnginePolicy } from './policy.js';
 import { evaluateRecorded } from './recorded-evaluation.js';
 

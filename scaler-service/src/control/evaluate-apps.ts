@@ -3,11 +3,11 @@ import type pg from 'pg';
 import { evaluateWithHistory, historySeconds } from '../decision/history.js';
 import type { Decision } from '../decision/types.js';
 import type { AppRow } from '../queries/apps.js';
+import { loadHistories, type NonActing, recordNonActing } from '../queries/decisions.js';
+import { getEngineMetricsForApps, getLatencyBaselines } from '../queries/engine-metrics.js';
 import type { InstanceRow } from '../queries/instances.js';
 import { listPoliciesOfApps } from '../queries/policies.js';
 import { baseFrom, decisionReason, evaluateAndAct, metricsRequest } from './autoscaler.js';
-import { loadHistories, type NonActing, recordNonActing } from './db/decisions.js';
-import { getEngineMetricsForApps, getLatencyBaselines } from './db/metric-windows.js';
 import { toEnginePolicy } from './policy.js';
 
 /**

@@ -5,8 +5,12 @@ import type { AppRow } from '../queries/apps.js';
 import type { Db } from '../queries/db.js';
 import { insertEvent } from '../queries/events.js';
 import type { InstanceRow } from '../queries/instances.js';
+import {
+  completeAction,
+  listPendingActions,
+  recordAction,
+} from '../queries/remediation-actions.js';
 import type { AppObservation } from '../reconciler/reconcile.js';
-import { completeAction, listPendingActions, recordAction } from './db/remediation.js';
 
 const GROWING = new Set(['scale-out', 'activate', 'replace-instance']);
 

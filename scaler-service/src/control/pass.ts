@@ -1,15 +1,15 @@
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type AppRow, listAppsByStatus } from '../queries/apps.js';
+import { pruneDecisions } from '../queries/decisions.js';
+import { countAppInstances, listLivePorts } from '../queries/instance-extra.js';
 import { type InstanceRow, listInstancesOfApps } from '../queries/instances.js';
+import { listAppsWithPendingActions } from '../queries/remediation-actions.js';
 import { ACTIVE, planApp, planAppOf } from '../reconciler/plan.js';
 import type { createReconciler } from '../reconciler/reconcile.js';
 import type { Runtime, RuntimeInstance } from '../runtime/types.js';
 import { APP_STATUSES } from '../validation/lifecycle.js';
 import type { ControlConfig } from './config.js';
-import { pruneDecisions } from './db/decisions.js';
-import { countAppInstances, listLivePorts } from './db/instance-extra.js';
-import { listAppsWithPendingActions } from './db/remediation.js';
 import { markEngineDown } from './engine-down.js';
 import { createBaselineCache, evaluateApps } from './evaluate-apps.js';
 import { settleOutcomes } from './outcomes.js';

@@ -1,8 +1,8 @@
 import { withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { recordUsage, type UsageSample } from '../queries/usage.js';
 import type { Runtime } from '../runtime/types.js';
-import { recordUsage, type UsageSample } from './db/usage.js';
 
 interface StatTarget {
   id: number;

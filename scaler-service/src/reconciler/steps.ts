@@ -1,11 +1,11 @@
 import { withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { setContainerId } from '../control/db/instance-extra.js';
 import { type PortAllocator, portFree } from '../control/ports.js';
 import type { AppRow } from '../queries/apps.js';
 import { insertEvent } from '../queries/events.js';
 import { setInstanceImageDigest } from '../queries/image-pins.js';
+import { setContainerId } from '../queries/instance-extra.js';
 import {
   deleteInstance,
   type InstanceRow,

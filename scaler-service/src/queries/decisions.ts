@@ -1,7 +1,7 @@
-import type { HistoryView } from '../../decision/history.js';
-import type { Decision, Recommendation, ScaleEvent } from '../../decision/types.js';
-import type { Db } from '../../queries/db.js';
-import type { HistoryStore } from '../recorded-evaluation.js';
+import type { HistoryStore } from '../control/recorded-evaluation.js';
+import type { HistoryView } from '../decision/history.js';
+import type { Decision, Recommendation, ScaleEvent } from '../decision/types.js';
+import type { Db } from './db.js';
 
 /** A scaling_decisions row; id is int8 (a string). */
 export interface DecisionRow {

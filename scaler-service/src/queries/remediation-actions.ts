@@ -1,4 +1,4 @@
-import type { Db } from '../../queries/db.js';
+import type { Db } from './db.js';
 
 /** Namespace of the Scaler's own remediation records. */
 export const NAMESPACE = 'autoserve';

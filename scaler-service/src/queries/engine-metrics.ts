@@ -1,5 +1,5 @@
-import type { MetricInput, ScalingMetric } from '../../decision/types.js';
-import type { Db } from '../../queries/db.js';
+import type { MetricInput, ScalingMetric } from '../decision/types.js';
+import type { Db } from './db.js';
 
 /** What the engine needs from the metrics table for one app. */
 export interface EngineMetrics {
