@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { recordScalingDecision, withTx } from '@autoserve/runtime';
+import { type Deadline, recordScalingDecision, withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import { ENGINE_OPTIONS } from '../decision/defaults.js';
 import { type EngineBase, evaluateWithHistory, historySeconds } from '../decision/history.js';
@@ -95,6 +95,13 @@ function workflowOf(d: Decision): { workflow: string; signal: string } {
     : { workflow: 'scale-in', signal: `Low${metric}` };
 }
 
+/** How an acting transaction is bounded and fenced (the control store's; none in tests). */
+export interface ActOptions {
+  deadline?: Deadline;
+  /** Throws unless this process still leads; runs first in the acting transaction. */
+  fence?: (tx: pg.ClientBase) => Promise<void>;
+}
+
 /**
  * Evaluates an auto-mode app and, when the decision changes the replica
  * count, acts in one transaction: the new desired count (the reconciler
@@ -107,8 +114,10 @@ export async function evaluateAndAct(
   pool: pg.Pool,
   name: string,
   now: number,
+  acting: ActOptions = {},
 ): Promise<Decision | undefined> {
-  return withTx(pool, {}, async (tx) => {
+  return withTx(pool, { ...(acting.deadline ? { deadline: acting.deadline } : {}) }, async (tx) => {
+    await acting.fence?.(tx);
     const app = await maybeGetApp(tx, name, true);
     if (!app) return undefined;
     const base = await gatherBase(tx, app, now);

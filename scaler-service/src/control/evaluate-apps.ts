@@ -7,7 +7,13 @@ import { loadHistories, type NonActing, recordNonActing } from '../queries/decis
 import { getEngineMetricsForApps, getLatencyBaselines } from '../queries/engine-metrics.js';
 import type { InstanceRow } from '../queries/instances.js';
 import { listPoliciesOfApps } from '../queries/policies.js';
-import { baseFrom, decisionReason, evaluateAndAct, metricsRequest } from './autoscaler.js';
+import {
+  type ActOptions,
+  baseFrom,
+  decisionReason,
+  evaluateAndAct,
+  metricsRequest,
+} from './autoscaler.js';
 import { toEnginePolicy } from './policy.js';
 
 /**
@@ -61,6 +67,7 @@ export async function evaluateApps(
   rowsByApp: ReadonlyMap<string, readonly InstanceRow[]>,
   now: number,
   baselines: BaselineCache = createBaselineCache(0),
+  actOptions: ActOptions = {},
 ): Promise<Map<string, Decision | undefined>> {
   const out = new Map<string, Decision | undefined>();
   if (apps.length === 0) return out;
@@ -108,6 +115,6 @@ export async function evaluateApps(
     out.set(app.name, decision);
   }
   await recordNonActing(pool, quiet);
-  for (const name of acting) out.set(name, await evaluateAndAct(pool, name, now));
+  for (const name of acting) out.set(name, await evaluateAndAct(pool, name, now, actOptions));
   return out;
 }
