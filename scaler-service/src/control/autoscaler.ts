@@ -15,7 +15,7 @@ import {
 import { insertEvent } from '../queries/events.js';
 import { type InstanceRow, listAppInstances } from '../queries/instances.js';
 import { maybeGetPolicy } from '../queries/policies.js';
-import { recordAction } from '../queries/remediation-actions.js';
+import { insertAction } from '../queries/remediation-actions.js';
 import { toEnginePolicy } from './policy.js';
 import { evaluateRecorded } from './recorded-evaluation.js';
 
@@ -135,7 +135,7 @@ export async function evaluateAndAct(
     const message = `${d.action === 'scale_up' ? 'scale out' : 'scale in'} ${d.currentReplicas} -> ${d.desiredReplicas}${
       d.winningMetric ? ` on ${d.winningMetric}` : ''
     }${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}`;
-    await recordAction(tx, {
+    await insertAction(tx, {
       correlationId,
       appName: name,
       workflow,

@@ -3,8 +3,12 @@ import type pg from 'pg';
 import { evaluateWithHistory, historySeconds } from '../decision/history.js';
 import type { Decision } from '../decision/types.js';
 import type { AppRow } from '../queries/apps.js';
-import { loadHistories, type NonActing, recordNonActing } from '../queries/decisions.js';
-import { getEngineMetricsForApps, getLatencyBaselines } from '../queries/engine-metrics.js';
+import {
+  listHistoriesOfApps,
+  type NonActing,
+  upsertNonActingDecisions,
+} from '../queries/decisions.js';
+import { listEngineMetricsOfApps, listLatencyBaselinesOfApps } from '../queries/engine-metrics.js';
 import type { InstanceRow } from '../queries/instances.js';
 import { listPoliciesOfApps } from '../queries/policies.js';
 import {
@@ -38,7 +42,7 @@ export function createBaselineCache(maxAgeMs = 60_000) {
       .sort((a, b) => kept.get(a)!.at - kept.get(b)!.at)
       .slice(0, Math.max(1, Math.ceil(names.length / 12)));
     const stale = [...unknown, ...aged];
-    for (const [app, value] of await getLatencyBaselines(pool, stale)) {
+    for (const [app, value] of await listLatencyBaselinesOfApps(pool, stale)) {
       kept.set(app, { value, at: now });
     }
     return new Map(names.map((n) => [n, kept.get(n)?.value ?? null]));
@@ -76,7 +80,7 @@ export async function evaluateApps(
     apps.map((a) => a.name),
   );
   const policies = new Map(apps.map((a) => [a.name, toEnginePolicy(stored.get(a.name))]));
-  const metrics = await getEngineMetricsForApps(
+  const metrics = await listEngineMetricsOfApps(
     pool,
     apps.map((a) => metricsRequest(a.name, policies.get(a.name)!)),
     await baselines(
@@ -85,7 +89,7 @@ export async function evaluateApps(
       now,
     ),
   );
-  const histories = await loadHistories(
+  const histories = await listHistoriesOfApps(
     pool,
     apps.map((a) => ({
       appName: a.name,
@@ -114,7 +118,7 @@ export async function evaluateApps(
     quiet.push({ decision, seed: writes.seed, latest: h.latest });
     out.set(app.name, decision);
   }
-  await recordNonActing(pool, quiet);
+  await upsertNonActingDecisions(pool, quiet);
   for (const name of acting) out.set(name, await evaluateAndAct(pool, name, now, actOptions));
   return out;
 }

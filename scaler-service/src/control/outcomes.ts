@@ -13,7 +13,7 @@ export async function recordReplacement(
   row: InstanceRow,
   signal: string,
 ): Promise<void> {
-  await tx.recordAction({
+  await tx.insertAction({
     correlationId: randomUUID(),
     appName: app.name,
     workflow: 'replace-instance',
@@ -68,7 +68,7 @@ export async function settleOutcomes(
     if (!result) continue;
     const r = result;
     await store.act(async (tx) => {
-      await tx.completeAction(p.correlation_id, r.ok, r.message);
+      await tx.updateActionOutcome(p.correlation_id, r.ok, r.message);
       await tx.insertEvent({
         type: 'remediation',
         appName: app.name,

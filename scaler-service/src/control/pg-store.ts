@@ -1,6 +1,6 @@
 import { withTx } from '@autoserve/runtime';
 import type pg from 'pg';
-import { pruneDecisions } from '../queries/decisions.js';
+import { deleteNonActingDecisionsBefore } from '../queries/decisions.js';
 import { lockLeaderTermIfCurrent } from '../queries/leader-term.js';
 import { createBaselineCache, evaluateApps } from './evaluate-apps.js';
 import type { Leadership } from './leader.js';
@@ -49,7 +49,7 @@ export function createPgControlStore(deps: {
     pruneDecisions: (before) =>
       withTx(pool, { deadline }, async (client) => {
         await fence(client);
-        return pruneDecisions(client, before);
+        return deleteNonActingDecisionsBefore(client, before);
       }),
   };
 }

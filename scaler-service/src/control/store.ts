@@ -22,10 +22,10 @@ import {
   updateInstance,
 } from '../queries/instances.js';
 import {
-  completeAction,
+  insertAction,
   listAppsWithPendingActions,
   listPendingActions,
-  recordAction,
+  updateActionOutcome,
 } from '../queries/remediation-actions.js';
 
 /** The reads of a control pass and of the reconciler, each its own statement. */
@@ -54,8 +54,8 @@ export const CONTROL_WRITES = {
   setContainerId,
   setInstanceImageDigest,
   pinAppImageOnce,
-  recordAction,
-  completeAction,
+  insertAction,
+  updateActionOutcome,
 };
 
 /** A query module's function with its database already given. */

@@ -121,8 +121,8 @@ export function createFakeStore(deps: { clock: Clock; leadership: Pick<Leadershi
     },
     setInstanceImageDigest: async () => true,
     pinAppImageOnce: async () => undefined,
-    recordAction: async () => {},
-    completeAction: async () => {},
+    insertAction: async () => {},
+    updateActionOutcome: async () => {},
   };
   const reads: ControlReads = {
     listAppsByStatus: async (statuses) =>
