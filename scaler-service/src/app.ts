@@ -95,6 +95,7 @@ export async function startScalerService(
   // Every Scaler process runs the loop; leader election lets exactly one act.
   const control: ControlLoop | undefined = config.control.enabled
     ? startControlLoop({
+        db,
         databaseUrl: config.databaseUrl,
         runtime: await selectRuntime(config.control.runtime, log),
         config: config.control,

@@ -12,13 +12,15 @@ import { sampleUsage } from './stats.js';
 
 /**
  * Wires the control loop to Postgres: leader election on its own session, a
- * small pool of its own whose every statement is bounded by
+ * small pool of its own for the store whose every statement is bounded by
  * `statementTimeoutMs` (a stuck query cannot stall the loop, nor the next
- * leader's takeover behind its fencing lock), the fenced Postgres store, the
- * health checker and usage sampling. Every Scaler process runs it; only the
+ * leader's takeover behind its fencing lock), the fenced Postgres store; the
+ * health checker and usage sampling (many small writes) on the Scaler's pool. Every Scaler process runs it; only the
  * leader acts.
  */
 export function startControlLoop(deps: {
+  /** The Scaler's primary pool: the health checker and usage sampling write through it. */
+  db: pg.Pool;
   databaseUrl: string;
   runtime: Runtime;
   config: ControlConfig;
@@ -47,7 +49,7 @@ export function startControlLoop(deps: {
     leadership,
     statementTimeoutMs: config.statementTimeoutMs,
   });
-  const checker = createHealthChecker({ db: pool, log });
+  const checker = createHealthChecker({ db: deps.db, log });
   return createControlLoop({
     store,
     runtime,
@@ -63,7 +65,7 @@ export function startControlLoop(deps: {
         name: 'stats',
         everyMs: config.statsIntervalMs,
         run: async (engineDown) => {
-          if (!engineDown) await sampleUsage(pool, runtime, log);
+          if (!engineDown) await sampleUsage(deps.db, runtime, log);
         },
       },
     ],
