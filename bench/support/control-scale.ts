@@ -1,49 +1,12 @@
 import pg from 'pg';
 import pino from 'pino';
-import { createControlPass } from '../../scaler-service/src/control/pass.js';
-import { createReconciler } from '../../scaler-service/src/reconciler/reconcile.js';
-import type { Runtime, RuntimeInstance } from '../../scaler-service/src/runtime/types.js';
+import { systemClock } from '../../scaler-service/src/control/clock.js';
+import { createControlShell } from '../../scaler-service/src/control/loop.js';
+import { createPgControlStore } from '../../scaler-service/src/control/pg-store.js';
+import { createFakeRuntime } from '../../scaler-service/src/control/testing/fake-runtime.js';
+import { bumpLeaderTerm } from '../../scaler-service/src/queries/leader-term.js';
 import { benchDatabase } from './bench-db.js';
 import { percentile } from './stats.js';
-
-/** A runtime that keeps its instances in memory (every create succeeds at once). */
-function fakeRuntime(): Runtime {
-  const all = new Map<string, RuntimeInstance>();
-  let n = 0;
-  return {
-    kind: 'process',
-    async ping() {},
-    async create(spec) {
-      const id = `fake:${++n}`;
-      all.set(id, {
-        id,
-        name: spec.name,
-        appName: spec.appName,
-        replicaIndex: spec.replicaIndex,
-        generation: spec.generation,
-        port: spec.port,
-        state: 'running',
-        exitCode: undefined,
-        startedAt: new Date(),
-      });
-      return id;
-    },
-    async list() {
-      return [...all.values()];
-    },
-    async stop() {},
-    async remove(id) {
-      all.delete(id);
-    },
-    async stats() {
-      return { cpuPercent: 50, memoryPercent: 40, memoryBytes: 1e8 };
-    },
-    async logs() {
-      return '';
-    },
-    async close() {},
-  };
-}
 
 /** Counts every statement sent: pool.query and the queries of checked-out clients, by kind. */
 function countingPool(url: string): {
@@ -130,24 +93,20 @@ export async function controlScale(apps: number, perApp: number, passes: number)
          FROM generate_series(1, $3::int) i`,
       [spec, perApp, apps],
     );
-    const runtime = fakeRuntime();
+    const runtime = createFakeRuntime();
     const log = pino({ level: 'silent' });
     let port = 20000;
-    const reconcile = createReconciler({
-      db: pool,
+    // The production store, fencing included: this run holds the current term.
+    const term = await bumpLeaderTerm(admin, 'bench');
+    const leadership = { isLeader: () => true, term: () => term };
+    const { pass } = createControlShell({
+      store: createPgControlStore({ pool, leadership, statementTimeoutMs: 30_000 }),
       runtime,
+      leadership,
+      clock: systemClock,
       log,
       ports: { allocate: async (taken) => (taken.has(++port) ? ++port : port) },
-      stopGraceMs: 0,
-      drainMs: 0,
-    });
-    const pass = createControlPass({
-      db: pool,
-      runtime,
-      log,
-      config: { evaluationIntervalMs: 0, outcomeTimeoutMs: 60_000 },
-      reconcile,
-      isLeader: () => true,
+      config: { evaluationIntervalMs: 0, outcomeTimeoutMs: 60_000, stopGraceMs: 0, drainMs: 0 },
     });
     await pass.run();
     // As the health checker would: every instance up and passing its probe.

@@ -11,7 +11,8 @@ import {
   serve,
 } from '@autoserve/runtime';
 import type { ScalerConfig } from './config.js';
-import { type ControlLoop, startControlLoop } from './control/loop.js';
+import type { ControlLoop } from './control/loop.js';
+import { startControlLoop } from './control/start.js';
 import { createEndpointFeed } from './endpoints/watch.js';
 import { createEventHub } from './events/hub.js';
 import { createEventTail } from './events/tail.js';
@@ -95,7 +96,7 @@ export async function startScalerService(
   const control: ControlLoop | undefined = config.control.enabled
     ? startControlLoop({
         db,
-        leaderUrl: config.databaseUrl,
+        databaseUrl: config.databaseUrl,
         runtime: await selectRuntime(config.control.runtime, log),
         config: config.control,
         log,

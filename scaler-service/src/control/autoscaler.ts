@@ -1,17 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import { recordScalingDecision, withTx } from '@autoserve/runtime';
+import { type Deadline, recordScalingDecision, withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import { ENGINE_OPTIONS } from '../decision/defaults.js';
 import { type EngineBase, evaluateWithHistory, historySeconds } from '../decision/history.js';
 import type { Decision, Policy } from '../decision/types.js';
 import { type AppRow, maybeGetApp, updateApp } from '../queries/apps.js';
 import type { Db } from '../queries/db.js';
+import { sqlHistoryStore } from '../queries/decisions.js';
+import {
+  type EngineMetrics,
+  getEngineMetrics,
+  type MetricsRequest,
+} from '../queries/engine-metrics.js';
 import { insertEvent } from '../queries/events.js';
 import { type InstanceRow, listAppInstances } from '../queries/instances.js';
 import { maybeGetPolicy } from '../queries/policies.js';
-import { sqlHistoryStore } from './db/decisions.js';
-import { type EngineMetrics, getEngineMetrics, type MetricsRequest } from './db/metric-windows.js';
-import { recordAction } from './db/remediation.js';
+import { insertAction } from '../queries/remediation-actions.js';
 import { toEnginePolicy } from './policy.js';
 import { evaluateRecorded } from './recorded-evaluation.js';
 
@@ -91,6 +95,13 @@ function workflowOf(d: Decision): { workflow: string; signal: string } {
     : { workflow: 'scale-in', signal: `Low${metric}` };
 }
 
+/** How an acting transaction is bounded and fenced (the control store's; none in tests). */
+export interface ActOptions {
+  deadline?: Deadline;
+  /** Throws unless this process still leads; runs first in the acting transaction. */
+  fence?: (tx: pg.ClientBase) => Promise<void>;
+}
+
 /**
  * Evaluates an auto-mode app and, when the decision changes the replica
  * count, acts in one transaction: the new desired count (the reconciler
@@ -103,8 +114,10 @@ export async function evaluateAndAct(
   pool: pg.Pool,
   name: string,
   now: number,
+  acting: ActOptions = {},
 ): Promise<Decision | undefined> {
-  return withTx(pool, {}, async (tx) => {
+  return withTx(pool, { ...(acting.deadline ? { deadline: acting.deadline } : {}) }, async (tx) => {
+    await acting.fence?.(tx);
     const app = await maybeGetApp(tx, name, true);
     if (!app) return undefined;
     const base = await gatherBase(tx, app, now);
@@ -122,7 +135,7 @@ export async function evaluateAndAct(
     const message = `${d.action === 'scale_up' ? 'scale out' : 'scale in'} ${d.currentReplicas} -> ${d.desiredReplicas}${
       d.winningMetric ? ` on ${d.winningMetric}` : ''
     }${d.limitedBy ? ` (limited by ${d.limitedBy})` : ''}`;
-    await recordAction(tx, {
+    await insertAction(tx, {
       correlationId,
       appName: name,
       workflow,

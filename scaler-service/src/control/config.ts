@@ -35,6 +35,8 @@ export interface ControlConfig {
   leaderRetryMs: number;
   /** Time after which an action's outcome counts as failed. */
   outcomeTimeoutMs: number;
+  /** Bound of every statement of the control loop (reads and fenced acting transactions). */
+  statementTimeoutMs: number;
 }
 
 /** The control loop's part of the Scaler config (a pure function of the environment). */
@@ -53,6 +55,13 @@ export function loadControlConfig(env: Env): ControlConfig {
     stopGraceMs: readDurationMs(env, 'SCALER_STOP_GRACE', 10_000, 0, 600_000),
     leaderRetryMs: readDurationMs(env, 'SCALER_LEADER_RETRY', 1000, 100, 60_000),
     outcomeTimeoutMs: readDurationMs(env, 'SCALER_OUTCOME_TIMEOUT', 180_000, 1000, 86_400_000),
+    statementTimeoutMs: readDurationMs(
+      env,
+      'SCALER_CONTROL_STATEMENT_TIMEOUT',
+      10_000,
+      100,
+      600_000,
+    ),
   };
 }
 

@@ -1,7 +1,7 @@
 import { timestampFromMs } from '@bufbuild/protobuf/wkt';
 import type { Decision, Proposal } from '../decision/types.js';
+import type { DecisionRow } from '../queries/decisions.js';
 import { metricTypeCodec } from '../validation/enums.js';
-import type { DecisionRow } from './db/decisions.js';
 
 const ACTION = { none: 1, scale_up: 2, scale_down: 3 } as const;
 

@@ -1,9 +1,5 @@
-import { withTx } from '@autoserve/runtime';
-import type pg from 'pg';
-import { transitionApp } from '../queries/app-status.js';
-import { listAppsByStatus } from '../queries/apps.js';
-import { insertEvent } from '../queries/events.js';
 import { RuntimeError } from '../runtime/types.js';
+import type { ControlStore } from './store.js';
 
 /**
  * The runtime stopped answering: every app that should run goes to error
@@ -12,29 +8,31 @@ import { RuntimeError } from '../runtime/types.js';
  * already in error (its containers died first) gets the event too, so the
  * history names the outage rather than only the crashes it caused.
  */
-export async function markEngineDown(db: pg.Pool, err: unknown): Promise<void> {
+export async function markEngineDown(store: ControlStore, err: unknown): Promise<void> {
   // The raw error was logged by the loop; events (readable by every token) get our own words.
   const cause = err instanceof RuntimeError ? err.message : 'runtime unavailable';
-  const apps = await listAppsByStatus(db, ['starting', 'running', 'updating', 'error']);
+  const apps = await store.listAppsByStatus(['starting', 'running', 'updating', 'error']);
   for (const app of apps) {
-    await withTx(db, {}, async (tx) => {
-      const details = { failure: 'engine_down', cause };
-      if (app.status === 'error') {
-        await insertEvent(tx, {
-          type: 'error',
-          appName: app.name,
-          message: `app ${app.name}: ${cause}`,
-          details,
-          severity: 'error',
-          source: 'reconciler',
-        });
-      } else {
-        await transitionApp(tx, app.name, 'error', {
-          source: 'reconciler',
-          message: `app ${app.name}: ${app.status} -> error: ${cause}`,
-          details,
-        });
-      }
-    }).catch(() => {});
+    await store
+      .act(async (tx) => {
+        const details = { failure: 'engine_down', cause };
+        if (app.status === 'error') {
+          await tx.insertEvent({
+            type: 'error',
+            appName: app.name,
+            message: `app ${app.name}: ${cause}`,
+            details,
+            severity: 'error',
+            source: 'reconciler',
+          });
+        } else {
+          await tx.transitionApp(app.name, 'error', {
+            source: 'reconciler',
+            message: `app ${app.name}: ${app.status} -> error: ${cause}`,
+            details,
+          });
+        }
+      })
+      .catch(() => {});
   }
 }

@@ -3,11 +3,21 @@ import type pg from 'pg';
 import { evaluateWithHistory, historySeconds } from '../decision/history.js';
 import type { Decision } from '../decision/types.js';
 import type { AppRow } from '../queries/apps.js';
+import {
+  listHistoriesOfApps,
+  type NonActing,
+  upsertNonActingDecisions,
+} from '../queries/decisions.js';
+import { listEngineMetricsOfApps, listLatencyBaselinesOfApps } from '../queries/engine-metrics.js';
 import type { InstanceRow } from '../queries/instances.js';
 import { listPoliciesOfApps } from '../queries/policies.js';
-import { baseFrom, decisionReason, evaluateAndAct, metricsRequest } from './autoscaler.js';
-import { loadHistories, type NonActing, recordNonActing } from './db/decisions.js';
-import { getEngineMetricsForApps, getLatencyBaselines } from './db/metric-windows.js';
+import {
+  type ActOptions,
+  baseFrom,
+  decisionReason,
+  evaluateAndAct,
+  metricsRequest,
+} from './autoscaler.js';
 import { toEnginePolicy } from './policy.js';
 
 /**
@@ -32,7 +42,7 @@ export function createBaselineCache(maxAgeMs = 60_000) {
       .sort((a, b) => kept.get(a)!.at - kept.get(b)!.at)
       .slice(0, Math.max(1, Math.ceil(names.length / 12)));
     const stale = [...unknown, ...aged];
-    for (const [app, value] of await getLatencyBaselines(pool, stale)) {
+    for (const [app, value] of await listLatencyBaselinesOfApps(pool, stale)) {
       kept.set(app, { value, at: now });
     }
     return new Map(names.map((n) => [n, kept.get(n)?.value ?? null]));
@@ -61,6 +71,7 @@ export async function evaluateApps(
   rowsByApp: ReadonlyMap<string, readonly InstanceRow[]>,
   now: number,
   baselines: BaselineCache = createBaselineCache(0),
+  actOptions: ActOptions = {},
 ): Promise<Map<string, Decision | undefined>> {
   const out = new Map<string, Decision | undefined>();
   if (apps.length === 0) return out;
@@ -69,7 +80,7 @@ export async function evaluateApps(
     apps.map((a) => a.name),
   );
   const policies = new Map(apps.map((a) => [a.name, toEnginePolicy(stored.get(a.name))]));
-  const metrics = await getEngineMetricsForApps(
+  const metrics = await listEngineMetricsOfApps(
     pool,
     apps.map((a) => metricsRequest(a.name, policies.get(a.name)!)),
     await baselines(
@@ -78,7 +89,7 @@ export async function evaluateApps(
       now,
     ),
   );
-  const histories = await loadHistories(
+  const histories = await listHistoriesOfApps(
     pool,
     apps.map((a) => ({
       appName: a.name,
@@ -107,7 +118,7 @@ export async function evaluateApps(
     quiet.push({ decision, seed: writes.seed, latest: h.latest });
     out.set(app.name, decision);
   }
-  await recordNonActing(pool, quiet);
-  for (const name of acting) out.set(name, await evaluateAndAct(pool, name, now));
+  await upsertNonActingDecisions(pool, quiet);
+  for (const name of acting) out.set(name, await evaluateAndAct(pool, name, now, actOptions));
   return out;
 }

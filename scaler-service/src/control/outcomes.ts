@@ -1,23 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { withTx } from '@autoserve/runtime';
-import type pg from 'pg';
 import type { AppRow } from '../queries/apps.js';
-import type { Db } from '../queries/db.js';
-import { insertEvent } from '../queries/events.js';
 import type { InstanceRow } from '../queries/instances.js';
 import type { AppObservation } from '../reconciler/reconcile.js';
-import { completeAction, listPendingActions, recordAction } from './db/remediation.js';
+import type { ControlStore, ControlTx } from './store.js';
 
 const GROWING = new Set(['scale-out', 'activate', 'replace-instance']);
 
 /** Remediation record of an instance replacement, in the caller's transaction. */
 export async function recordReplacement(
-  db: Db,
+  tx: ControlTx,
   app: AppRow,
   row: InstanceRow,
   signal: string,
 ): Promise<void> {
-  await recordAction(db, {
+  await tx.insertAction({
     correlationId: randomUUID(),
     appName: app.name,
     workflow: 'replace-instance',
@@ -42,13 +38,13 @@ export async function recordReplacement(
  * writes a remediation event.
  */
 export async function settleOutcomes(
-  pool: pg.Pool,
+  store: ControlStore,
   app: AppRow,
   obs: AppObservation & { total: number },
   timeoutMs: number,
   now: number,
 ): Promise<void> {
-  const pending = await listPendingActions(pool, app.name);
+  const pending = await store.listPendingActions(app.name);
   for (const [i, p] of pending.entries()) {
     let result: { ok: boolean; message: string } | undefined;
     const age = now - p.created_at.getTime();
@@ -71,9 +67,9 @@ export async function settleOutcomes(
     }
     if (!result) continue;
     const r = result;
-    await withTx(pool, {}, async (tx) => {
-      await completeAction(tx, p.correlation_id, r.ok, r.message);
-      await insertEvent(tx, {
+    await store.act(async (tx) => {
+      await tx.updateActionOutcome(p.correlation_id, r.ok, r.message);
+      await tx.insertEvent({
         type: 'remediation',
         appName: app.name,
         message: `${p.workflow} ${r.ok ? 'succeeded' : 'failed'}: ${r.message}`,

@@ -1,18 +1,16 @@
-import type pg from 'pg';
 import type { Logger } from 'pino';
-import { type AppRow, listAppsByStatus } from '../queries/apps.js';
-import { type InstanceRow, listInstancesOfApps } from '../queries/instances.js';
+import type { AppRow } from '../queries/apps.js';
+import type { InstanceRow } from '../queries/instances.js';
 import { ACTIVE, planApp, planAppOf } from '../reconciler/plan.js';
 import type { createReconciler } from '../reconciler/reconcile.js';
 import type { Runtime, RuntimeInstance } from '../runtime/types.js';
 import { APP_STATUSES } from '../validation/lifecycle.js';
+import type { Clock } from './clock.js';
 import type { ControlConfig } from './config.js';
-import { pruneDecisions } from './db/decisions.js';
-import { countAppInstances, listLivePorts } from './db/instance-extra.js';
-import { listAppsWithPendingActions } from './db/remediation.js';
 import { markEngineDown } from './engine-down.js';
-import { createBaselineCache, evaluateApps } from './evaluate-apps.js';
+import type { Leadership } from './leader.js';
 import { settleOutcomes } from './outcomes.js';
+import { type ControlStore, LeadershipLostError } from './store.js';
 
 /**
  * True when reconciling the app would change nothing: it is running, the
@@ -52,20 +50,28 @@ function settled(
  * between passes.
  */
 export function createControlPass(deps: {
-  db: pg.Pool;
+  store: ControlStore;
   runtime: Runtime;
   log: Logger;
   config: Pick<ControlConfig, 'evaluationIntervalMs' | 'outcomeTimeoutMs'>;
   reconcile: ReturnType<typeof createReconciler>;
-  isLeader: () => boolean;
+  leadership: Pick<Leadership, 'isLeader'>;
+  clock: Clock;
 }): { run(): Promise<void>; engineDown(): boolean } {
-  const { db, runtime, log, config, reconcile, isLeader } = deps;
+  const { store, runtime, log, config, reconcile, clock } = deps;
+  const isLeader = () => deps.leadership.isLeader();
   const nextEval = new Map<string, number>();
   let engineDown = false;
   let lastPrune = 0;
-  const baselines = createBaselineCache();
 
-  const run = async () => {
+  const run = () =>
+    pass().catch((err: unknown) => {
+      // Deposed mid-pass (the fencing check refused an act): stop; the new leader carries on.
+      if (!(err instanceof LeadershipLostError)) throw err;
+      log.warn({ err: err.message }, 'leadership lost mid-pass: stopped acting');
+    });
+
+  const pass = async () => {
     if (!isLeader()) return;
     let containers: RuntimeInstance[];
     try {
@@ -74,35 +80,35 @@ export function createControlPass(deps: {
       if (!engineDown) {
         engineDown = true;
         log.error({ err: (err as Error).message }, 'runtime unreachable');
-        await markEngineDown(db, err);
+        await markEngineDown(store, err);
       }
       return;
     }
     if (engineDown) log.info('runtime answers again');
     engineDown = false;
-    const apps = await listAppsByStatus(db, [...APP_STATUSES]);
+    const apps = await store.listAppsByStatus([...APP_STATUSES]);
     const known = new Set(apps.map((a) => a.name));
     // Per-app state of deleted apps goes with them: these maps live as long as the process.
     for (const name of nextEval.keys()) if (!known.has(name)) nextEval.delete(name);
     reconcile.prune(known);
-    baselines.prune(known);
+    store.forget(known);
     const byApp = new Map<string, RuntimeInstance[]>();
     for (const c of containers) {
       // Containers of apps that no longer exist (deleted while we were down).
       if (!known.has(c.appName)) await runtime.remove(c.id).catch(() => {});
       else byApp.set(c.appName, [...(byApp.get(c.appName) ?? []), c]);
     }
-    const taken = new Set([...(await listLivePorts(db)), ...containers.map((c) => c.port)]);
+    const taken = new Set([...(await store.listLivePorts()), ...containers.map((c) => c.port)]);
     const names = apps.map((a) => a.name);
-    const rowsByApp = await listInstancesOfApps(db, names);
-    const pending = await listAppsWithPendingActions(db, names);
-    const now = Date.now();
+    const rowsByApp = await store.listInstancesOfApps(names);
+    const pending = await store.listAppsWithPendingActions(names);
+    const now = clock.now();
     const due = apps.filter(
       (a) => a.mode === 'auto' && ACTIVE.has(a.status) && now >= (nextEval.get(a.name) ?? 0),
     );
     for (const a of due) nextEval.set(a.name, now + config.evaluationIntervalMs);
     // Evaluate first, so a scale-out is carried out in this same pass.
-    const decisions = await evaluateApps(db, due, rowsByApp, now, baselines);
+    const decisions = await store.evaluateApps(due, rowsByApp, now);
     for (const app of apps) {
       if (!isLeader()) return;
       const d = decisions.get(app.name);
@@ -113,12 +119,12 @@ export function createControlPass(deps: {
       // A settled app with nothing to do costs no further round trip.
       if (!pending.has(app.name) && settled(current, rows, mine, now)) continue;
       const obs = await reconcile(current, mine, taken);
-      const total = await countAppInstances(db, app.name);
-      await settleOutcomes(db, app, { ...obs, total }, config.outcomeTimeoutMs, Date.now());
+      const total = await store.countAppInstances(app.name);
+      await settleOutcomes(store, app, { ...obs, total }, config.outcomeTimeoutMs, clock.now());
     }
     if (now - lastPrune > 60_000) {
       lastPrune = now;
-      await pruneDecisions(db, new Date(now - 2 * 3_600_000));
+      await store.pruneDecisions(new Date(now - 2 * 3_600_000));
     }
   };
   return { run, engineDown: () => engineDown };

@@ -70,7 +70,7 @@ export class RowHistoryStore implements HistoryStore {
     if (acted) this.lastScaledAt = d.evaluatedAt;
   }
 
-  /** pruneDecisions. */
+  /** deleteNonActingDecisionsBefore. */
   prune(before: number): void {
     const keep = Math.max(0, ...this.rows.filter((r) => r.inHistory).map((r) => r.id));
     this.rows = this.rows.filter((r) => r.acted || r.at >= before || r.id === keep);

@@ -1,8 +1,8 @@
 import { withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { insertUsageSamples, type UsageSample } from '../queries/usage.js';
 import type { Runtime } from '../runtime/types.js';
-import { recordUsage, type UsageSample } from './db/usage.js';
 
 interface StatTarget {
   id: number;
@@ -43,6 +43,6 @@ export async function sampleUsage(db: pg.Pool, runtime: Runtime, log: Logger): P
     }),
   );
   const ok = samples.filter((s): s is UsageSample => s !== undefined);
-  await withTx(db, {}, (tx) => recordUsage(tx, ok));
+  await withTx(db, {}, (tx) => insertUsageSamples(tx, ok));
   return ok.length;
 }

@@ -1,7 +1,7 @@
 import { notFound, withTx } from '@autoserve/runtime';
 import type pg from 'pg';
-import { type EndpointRow, listEndpointsOfApps } from '../control/db/endpoints.js';
 import { nextNotify, withRetries } from '../events/signal.js';
+import { type EndpointRow, listEndpointsOfApps } from '../queries/endpoints.js';
 
 /** Wakes a watcher when events (which every endpoint change writes) may have committed. */
 export interface Wakeup {

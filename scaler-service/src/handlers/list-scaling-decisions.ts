@@ -1,9 +1,9 @@
 import type { scaler } from '@autoserve/proto';
 import { decodePageToken, invalidArgument, pageOf, pageSize, withTx } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
-import { listActedDecisions } from '../control/db/decisions.js';
 import { decisionRowToProto } from '../control/decision-proto.js';
 import { getAppOrThrow } from '../queries/apps.js';
+import { listActedDecisions } from '../queries/decisions.js';
 import { validateAppName } from '../validation/names.js';
 import type { WriteSideDeps } from './deps.js';
 

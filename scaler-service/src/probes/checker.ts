@@ -1,9 +1,9 @@
 import { withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import type { Logger } from 'pino';
-import { listProbeTargets, type ProbeTarget } from '../control/db/probe-targets.js';
 import { insertEvent } from '../queries/events.js';
 import { updateInstance } from '../queries/instances.js';
+import { listProbeTargets, type ProbeTarget } from '../queries/probe-targets.js';
 import type { HealthCheckRow } from '../validation/health-check.js';
 import { type HealthCounters, nextHealth } from './health-state.js';
 import { type ProbeResult, runProbe } from './probe.js';

@@ -1,9 +1,6 @@
-import { withTx } from '@autoserve/runtime';
-import type pg from 'pg';
 import type { Logger } from 'pino';
+import type { ControlStore } from '../control/store.js';
 import type { AppRow } from '../queries/apps.js';
-import { insertEvent } from '../queries/events.js';
-import { pinAppImageOnce } from '../queries/image-pins.js';
 import type { PullPolicy, Runtime } from '../runtime/types.js';
 import { pullPolicyOf } from '../validation/spec.js';
 
@@ -24,20 +21,20 @@ export interface ImagePin {
  * resolves again, which is when Always picks up a new digest. Concurrent
  * creations of one generation share one resolution (and so one pull).
  */
-export function createImagePinner(deps: { db: pg.Pool; runtime: Runtime; log: Logger }) {
+export function createImagePinner(deps: { store: ControlStore; runtime: Runtime; log: Logger }) {
   const inflight = new Map<string, Promise<ImagePin>>();
 
   async function resolveAndRecord(app: AppRow, policy: PullPolicy): Promise<ImagePin> {
     const resolved = await deps.runtime.resolveImage!(app.spec.image, policy);
-    return withTx(deps.db, {}, async (tx) => {
-      const stored = await pinAppImageOnce(tx, app.name, app.generation, resolved);
+    return deps.store.act(async (tx) => {
+      const stored = await tx.pinAppImageOnce(app.name, app.generation, resolved);
       // Moved on to a newer generation meanwhile: this creation still runs what it resolved.
       const pin = stored?.pin ?? { image_ref: resolved.ref, image_digest: resolved.digest };
       if (stored?.won) {
         const how = resolved.pulled
           ? `pulled in ${(resolved.ms / 1000).toFixed(1)} s`
           : 'already on the engine';
-        await insertEvent(tx, {
+        await tx.insertEvent({
           type: 'deployment',
           appName: app.name,
           message: `generation ${app.generation} of app ${app.name} runs ${app.spec.image} as ${resolved.digest} (${how})`,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { fakeInstanceRow } from '../control/testing/instance-row.js';
 import type { InstanceRow } from '../queries/instances.js';
 import type { RuntimeInstance } from '../runtime/types.js';
 import { planApp } from './plan.js';
@@ -6,34 +7,7 @@ import { planApp } from './plan.js';
 const NOW = Date.UTC(2025, 0, 1);
 
 function row(id: number, over: Partial<InstanceRow> = {}): InstanceRow {
-  return {
-    id,
-    app_name: 'web',
-    runtime: 'docker',
-    container_id: `c${id}`,
-    container_name: `web-${id}-x`,
-    replica_index: id,
-    ip: '127.0.0.1',
-    port: 20000 + id,
-    status: 'running',
-    health_status: 'healthy',
-    created_at: new Date(NOW - 60_000),
-    updated_at: new Date(NOW - 60_000),
-    started_at: new Date(NOW - 60_000),
-    ready_at: new Date(NOW - 50_000),
-    draining_since: null,
-    last_health_check: null,
-    failure_count: 0,
-    consecutive_failures: 0,
-    last_failure_at: null,
-    exit_code: null,
-    last_error: null,
-    cpu_percent: 0,
-    memory_percent: 0,
-    memory_usage_bytes: '0',
-    app_generation: '1',
-    ...over,
-  };
+  return fakeInstanceRow(id, over, NOW);
 }
 
 function container(id: number, over: Partial<RuntimeInstance> = {}): RuntimeInstance {

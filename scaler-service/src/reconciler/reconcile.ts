@@ -1,8 +1,6 @@
-import { withTx } from '@autoserve/runtime';
-import { transitionApp } from '../queries/app-status.js';
-import { type AppRow, deleteDeletingApp, maybeGetApp, updateApp } from '../queries/apps.js';
-import { insertEvent } from '../queries/events.js';
-import { deleteInstance, type InstanceRow, listAppInstances } from '../queries/instances.js';
+import type { ControlTx } from '../control/store.js';
+import type { AppRow } from '../queries/apps.js';
+import type { InstanceRow } from '../queries/instances.js';
 import type { RuntimeInstance } from '../runtime/types.js';
 import { canTransition } from '../validation/lifecycle.js';
 import { createImagePinner } from './image-pin.js';
@@ -20,9 +18,8 @@ import {
 
 export interface ReconcileDeps extends StepDeps {
   drainMs: number;
-  now?: () => number;
-  /** Called after a serving instance was removed for replacement (remediation history). */
-  onReplace?: (app: AppRow, row: InstanceRow, signal: string) => Promise<void>;
+  /** Records a serving instance's removal for replacement (remediation history), in its own act. */
+  onReplace?: (tx: ControlTx, app: AppRow, row: InstanceRow, signal: string) => Promise<void>;
 }
 
 /** Consecutive start failures per app, for the retry back-off (reset by a healthy fleet). */
@@ -50,7 +47,6 @@ export interface AppObservation {
  * deleting -> gone once nothing runs.
  */
 export function createReconciler(deps: ReconcileDeps) {
-  const now = deps.now ?? Date.now;
   const failures = new Map<string, number>();
   const retryAt = (row: InstanceRow) =>
     row.updated_at.getTime() + backoffMs(failures.get(row.app_name) ?? 1);
@@ -61,12 +57,14 @@ export function createReconciler(deps: ReconcileDeps) {
     containers: readonly RuntimeInstance[],
     takenPorts: Set<number>,
   ): Promise<AppObservation> {
-    const rows = await listAppInstances(deps.db, app.name);
+    const replaced = (row: InstanceRow, signal: string) =>
+      deps.onReplace && deps.store.act((tx) => deps.onReplace!(tx, app, row, signal));
+    const rows = await deps.store.listAppInstances(app.name);
     const steps = planApp({
       app: planAppOf(app),
       rows,
       containers,
-      now: now(),
+      now: deps.clock.now(),
       drainMs: deps.drainMs,
       retryAt,
     });
@@ -91,7 +89,7 @@ export function createReconciler(deps: ReconcileDeps) {
           case 'crashed': {
             const f = await handleCrash(deps, step.row, step.container);
             if (f) failure = f;
-            else await deps.onReplace?.(app, step.row, 'InstanceCrashed');
+            else await replaced(step.row, 'InstanceCrashed');
             break;
           }
           case 'replace-unhealthy':
@@ -101,10 +99,10 @@ export function createReconciler(deps: ReconcileDeps) {
               step.container,
               'failed its health checks: replaced',
             );
-            await deps.onReplace?.(app, step.row, 'InstanceUnhealthy');
+            await replaced(step.row, 'InstanceUnhealthy');
             break;
           case 'drop-row':
-            await withTx(deps.db, {}, (tx) => deleteInstance(tx, step.row.id));
+            await deps.store.act((tx) => tx.deleteInstance(step.row.id));
             break;
           case 'drain':
             await drainInstance(deps, step.row, step.reason);
@@ -148,8 +146,8 @@ export function createReconciler(deps: ReconcileDeps) {
 /** Like Kubernetes' ImagePullBackOff: says when the pull is tried again. */
 async function recordPullBackoff(deps: ReconcileDeps, app: AppRow, attempt: number): Promise<void> {
   const wait = backoffMs(attempt);
-  await withTx(deps.db, {}, (tx) =>
-    insertEvent(tx, {
+  await deps.store.act((tx) =>
+    tx.insertEvent({
       type: 'warning',
       appName: app.name,
       message: `back-off pulling image ${app.spec.image} for app ${app.name}: next attempt in ${wait / 1000} s (failure ${attempt})`,
@@ -172,7 +170,7 @@ async function settleApp(
   failure: StepFailure | undefined,
   resetFailures: () => void,
 ): Promise<AppObservation> {
-  const rows = await listAppInstances(deps.db, app.name);
+  const rows = await deps.store.listAppInstances(app.name);
   const liveRows = rows.filter(
     (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
   );
@@ -181,15 +179,15 @@ async function settleApp(
   ).length;
   const errors = rows.some((r) => r.status === 'error');
   const obs = { live: liveRows.length, healthy, failure };
-  await withTx(deps.db, {}, async (tx) => {
-    const cur = await maybeGetApp(tx, app.name, true);
+  await deps.store.act(async (tx) => {
+    const cur = await tx.maybeGetApp(app.name, true);
     if (!cur) return;
     if (cur.replicas !== liveRows.length && cur.status !== 'deleting') {
-      await updateApp(tx, app.name, { replicas: liveRows.length });
+      await tx.updateApp(app.name, { replicas: liveRows.length });
     }
     const desired = ACTIVE.has(cur.status) ? cur.desired_replicas : 0;
     if (failure && ACTIVE.has(cur.status) && cur.status !== 'error') {
-      await transitionApp(tx, app.name, 'error', {
+      await tx.transitionApp(app.name, 'error', {
         source: 'reconciler',
         message: `app ${app.name}: ${cur.status} -> error: ${failure.message}`,
         details: { failure: failure.failure, cause: failure.message },
@@ -202,18 +200,18 @@ async function settleApp(
       rolled && healthy >= desired && liveRows.length === desired && !errors && !failure;
     if (settled) resetFailures();
     if (settled && (cur.status === 'starting' || cur.status === 'updating')) {
-      await transitionApp(tx, app.name, 'running', { source: 'reconciler' });
+      await tx.transitionApp(app.name, 'running', { source: 'reconciler' });
     } else if (settled && cur.status === 'error' && desired > 0) {
-      await transitionApp(tx, app.name, 'updating', {
+      await tx.transitionApp(app.name, 'updating', {
         source: 'reconciler',
         message: `app ${app.name}: recovered, ${healthy} healthy instance(s)`,
       });
-      await transitionApp(tx, app.name, 'running', { source: 'reconciler' });
+      await tx.transitionApp(app.name, 'running', { source: 'reconciler' });
     } else if (rows.length === 0 && containers.length === 0) {
       if (cur.status === 'stopping' && canTransition('stopping', 'stopped')) {
-        await transitionApp(tx, app.name, 'stopped', { source: 'reconciler' });
-      } else if (cur.status === 'deleting' && (await deleteDeletingApp(tx, app.name))) {
-        await insertEvent(tx, {
+        await tx.transitionApp(app.name, 'stopped', { source: 'reconciler' });
+      } else if (cur.status === 'deleting' && (await tx.deleteDeletingApp(app.name))) {
+        await tx.insertEvent({
           type: 'lifecycle',
           appName: app.name,
           message: `app ${app.name} deleted: its instances are gone`,

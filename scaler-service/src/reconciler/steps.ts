@@ -1,19 +1,9 @@
-import { withTx } from '@autoserve/runtime';
-import type pg from 'pg';
 import type { Logger } from 'pino';
-import { setContainerId } from '../control/db/instance-extra.js';
+import type { Clock } from '../control/clock.js';
 import { type PortAllocator, portFree } from '../control/ports.js';
+import { type ControlStore, LeadershipLostError } from '../control/store.js';
 import type { AppRow } from '../queries/apps.js';
-import { insertEvent } from '../queries/events.js';
-import { setInstanceImageDigest } from '../queries/image-pins.js';
-import {
-  deleteInstance,
-  type InstanceRow,
-  insertInstance,
-  maybeGetLivePortHolder,
-  maybeInsertInstanceOnFreePort,
-  updateInstance,
-} from '../queries/instances.js';
+import type { InstanceRow } from '../queries/instances.js';
 import { crashCause } from '../runtime/docker-errors.js';
 import { DIGEST } from '../runtime/image-ref.js';
 import { ImagePullError } from '../runtime/pull-errors.js';
@@ -22,7 +12,8 @@ import type { ImagePinner } from './image-pin.js';
 import { instanceName, instanceSpec } from './spec.js';
 
 export interface StepDeps {
-  db: pg.Pool;
+  store: ControlStore;
+  clock: Clock;
   runtime: Runtime;
   log: Logger;
   ports: PortAllocator;
@@ -43,6 +34,8 @@ export interface StepFailure {
  * short and ours; any other error's text (database, engine, OS) stays in the log.
  */
 export function failureOf(err: unknown): StepFailure {
+  // A deposed leader stops: nothing more of its pass may be recorded, not even a failure.
+  if (err instanceof LeadershipLostError) throw err;
   if (err instanceof RuntimeError) return { failure: err.failure, message: err.message };
   return { failure: 'other', message: 'internal error (see the Scaler log)' };
 }
@@ -61,7 +54,7 @@ async function fixedPortConflict(
     failure: 'port_conflict',
     message: `fixed port ${port} is already in use by ${by}`,
   });
-  const holder = await maybeGetLivePortHolder(deps.db, port);
+  const holder = await deps.store.maybeGetLivePortHolder(port);
   if (holder) return conflict(`instance ${holder.id} of app ${holder.app_name} (${holder.status})`);
   if (takenPorts.has(port)) return conflict('a container of the runtime');
   if (!(await portFree(port))) return conflict('another process on the host');
@@ -86,8 +79,8 @@ export async function createInstance(
   }
   takenPorts.add(port);
   const name = instanceName(app.name, replicaIndex);
-  const row = await withTx(deps.db, {}, (tx) =>
-    maybeInsertInstanceOnFreePort(tx, {
+  const row = await deps.store.act((tx) =>
+    tx.maybeInsertInstanceOnFreePort({
       appName: app.name,
       runtime: deps.runtime.kind,
       containerId: `pending:${name}`,
@@ -110,10 +103,10 @@ export async function createInstance(
     const id = await deps.runtime.create(
       instanceSpec(app.name, app.spec, app.generation, replicaIndex, name, port, pin),
     );
-    await withTx(deps.db, {}, async (tx) => {
-      await setContainerId(tx, row.id, id, new Date());
-      if (pin) await setInstanceImageDigest(tx, row.id, pin.digest);
-      await insertEvent(tx, {
+    await deps.store.act(async (tx) => {
+      await tx.setContainerId(row.id, id, new Date(deps.clock.now()));
+      if (pin) await tx.setInstanceImageDigest(row.id, pin.digest);
+      await tx.insertEvent({
         type: 'lifecycle',
         appName: app.name,
         containerId: id,
@@ -135,9 +128,9 @@ export async function createInstance(
       { err, detail: (err as RuntimeError).detail, app: app.name, instance: row.id },
       'instance could not start',
     );
-    await withTx(deps.db, {}, async (tx) => {
-      await updateInstance(tx, row.id, { status: 'error', lastError: f.message });
-      await insertEvent(tx, {
+    await deps.store.act(async (tx) => {
+      await tx.updateInstance(row.id, { status: 'error', lastError: f.message });
+      await tx.insertEvent({
         type: 'error',
         appName: app.name,
         message: `instance ${row.id} (${name}) could not start: ${f.message}`,
@@ -161,8 +154,8 @@ export async function adoptContainer(
   app: AppRow,
   c: RuntimeInstance,
 ): Promise<void> {
-  await withTx(deps.db, {}, async (tx) => {
-    const row = await insertInstance(tx, {
+  await deps.store.act(async (tx) => {
+    const row = await tx.insertInstance({
       appName: app.name,
       runtime: deps.runtime.kind,
       containerId: c.id,
@@ -172,14 +165,14 @@ export async function adoptContainer(
       ip: '127.0.0.1',
       port: c.port,
       status: 'running',
-      startedAt: c.startedAt ?? new Date(),
+      startedAt: c.startedAt ?? new Date(deps.clock.now()),
     });
-    await updateInstance(tx, row.id, { healthStatus: 'starting' });
+    await tx.updateInstance(row.id, { healthStatus: 'starting' });
     // A label is anyone's to write: only a well-formed digest is taken.
     if (c.imageDigest && DIGEST.test(c.imageDigest)) {
-      await setInstanceImageDigest(tx, row.id, c.imageDigest);
+      await tx.setInstanceImageDigest(row.id, c.imageDigest);
     }
-    await insertEvent(tx, {
+    await tx.insertEvent({
       type: 'lifecycle',
       appName: app.name,
       containerId: c.id,
@@ -201,9 +194,9 @@ export async function stopInstance(
     await deps.runtime.stop(c.id, deps.stopGraceMs);
     await deps.runtime.remove(c.id);
   }
-  await withTx(deps.db, {}, async (tx) => {
-    if (!(await deleteInstance(tx, row.id))) return;
-    await insertEvent(tx, {
+  await deps.store.act(async (tx) => {
+    if (!(await tx.deleteInstance(row.id))) return;
+    await tx.insertEvent({
       type: 'lifecycle',
       appName: row.app_name,
       containerId: row.container_id,
@@ -231,17 +224,17 @@ export async function handleCrash(
   const message = `${what}${cause ? ' (port in use)' : ''}${lastLine ? `: ${lastLine.slice(0, 300)}` : ''}`;
   if (c) await deps.runtime.remove(c.id);
   const beforeReady = !row.ready_at;
-  await withTx(deps.db, {}, async (tx) => {
+  await deps.store.act(async (tx) => {
     if (beforeReady) {
-      await updateInstance(tx, row.id, {
+      await tx.updateInstance(row.id, {
         status: 'error',
         lastError: message,
         ...(c?.exitCode !== undefined ? { exitCode: c.exitCode } : {}),
       });
     } else {
-      await deleteInstance(tx, row.id);
+      await tx.deleteInstance(row.id);
     }
-    await insertEvent(tx, {
+    await tx.insertEvent({
       type: 'error',
       appName: row.app_name,
       containerId: row.container_id,
@@ -267,9 +260,12 @@ export async function drainInstance(
   row: InstanceRow,
   reason: string,
 ): Promise<void> {
-  await withTx(deps.db, {}, async (tx) => {
-    await updateInstance(tx, row.id, { status: 'draining', drainingSince: new Date() });
-    await insertEvent(tx, {
+  await deps.store.act(async (tx) => {
+    await tx.updateInstance(row.id, {
+      status: 'draining',
+      drainingSince: new Date(deps.clock.now()),
+    });
+    await tx.insertEvent({
       type: 'lifecycle',
       appName: row.app_name,
       containerId: row.container_id,

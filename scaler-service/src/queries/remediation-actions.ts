@@ -1,4 +1,4 @@
-import type { Db } from '../../queries/db.js';
+import type { Db } from './db.js';
 
 /** Namespace of the Scaler's own remediation records. */
 export const NAMESPACE = 'autoserve';
@@ -25,7 +25,7 @@ export interface ActionRecord {
  * Processing / Executing until the outcome is known. Names are derived from
  * the correlation id, which ties the three records together.
  */
-export async function recordAction(db: Db, a: ActionRecord): Promise<void> {
+export async function insertAction(db: Db, a: ActionRecord): Promise<void> {
   const name = `${a.appName}-${a.workflow}-${a.correlationId.slice(0, 8)}`;
   await db.query(
     `INSERT INTO remediation_requests (name, namespace, signal_type, signal_name, signal_namespace,
@@ -107,7 +107,7 @@ export async function listAppsWithPendingActions(
 }
 
 /** Fills in the outcome of all three records of one action. */
-export async function completeAction(
+export async function updateActionOutcome(
   db: Db,
   correlationId: string,
   ok: boolean,

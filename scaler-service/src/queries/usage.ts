@@ -1,4 +1,4 @@
-import type { Db } from '../../queries/db.js';
+import type { Db } from './db.js';
 
 /** One instance's sampled usage. */
 export interface UsageSample {
@@ -14,7 +14,7 @@ export interface UsageSample {
  * memory_percent, memory_bytes) in one statement, and the latest values on
  * the instance rows, so the autoscaler and ListApps see the same numbers.
  */
-export async function recordUsage(db: Db, samples: UsageSample[]): Promise<void> {
+export async function insertUsageSamples(db: Db, samples: UsageSample[]): Promise<void> {
   if (samples.length === 0) return;
   const apps = samples.map((s) => s.appName);
   const ids = samples.map((s) => s.instanceId);

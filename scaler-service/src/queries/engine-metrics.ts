@@ -1,5 +1,5 @@
-import type { MetricInput, ScalingMetric } from '../../decision/types.js';
-import type { Db } from '../../queries/db.js';
+import type { MetricInput, ScalingMetric } from '../decision/types.js';
+import type { Db } from './db.js';
 
 /** What the engine needs from the metrics table for one app. */
 export interface EngineMetrics {
@@ -34,9 +34,9 @@ export interface MetricsRequest {
   activation: string;
 }
 
-/** Window aggregates for one app (see getEngineMetricsForApps). */
+/** Window aggregates for one app (see listEngineMetricsOfApps). */
 export async function getEngineMetrics(db: Db, opts: MetricsRequest): Promise<EngineMetrics> {
-  return (await getEngineMetricsForApps(db, [opts])).get(opts.appName)!;
+  return (await listEngineMetricsOfApps(db, [opts])).get(opts.appName)!;
 }
 
 /**
@@ -51,7 +51,7 @@ export async function getEngineMetrics(db: Db, opts: MetricsRequest): Promise<En
  * metric whose counted instances are silent as invalid, as the HPA does);
  * the app value derived from them only feeds trends and activation.
  */
-export async function getEngineMetricsForApps(
+export async function listEngineMetricsOfApps(
   db: Db,
   reqs: readonly MetricsRequest[],
   baselines?: ReadonlyMap<string, number | null>,
@@ -94,7 +94,7 @@ export async function getEngineMetricsForApps(
        FROM unnest($1::text[], $2::int[], $4::text[]) w(app, secs, activation)`,
     [names, reqs.map((r) => r.lookbackSeconds), SCALING, reqs.map((r) => r.activation)],
   );
-  const base = baselines ?? (await getLatencyBaselines(db, names));
+  const base = baselines ?? (await listLatencyBaselinesOfApps(db, names));
   const rowsByApp = new Map<string, Row[]>();
   for (const r of res.rows) rowsByApp.set(r.app_name, [...(rowsByApp.get(r.app_name) ?? []), r]);
   const metaByApp = new Map(meta.rows.map((m) => [m.app, m]));
@@ -156,7 +156,7 @@ function assemble(
  * hour (an idle replica's p95, for the queue model). It reads an hour of
  * samples, so a control pass keeps it and refreshes it once a minute.
  */
-export async function getLatencyBaselines(
+export async function listLatencyBaselinesOfApps(
   db: Db,
   appNames: readonly string[],
 ): Promise<Map<string, number | null>> {

@@ -1,4 +1,4 @@
-import type { Db } from '../../queries/db.js';
+import type { Db } from './db.js';
 
 /**
  * Records the runtime id of a created instance (its row was inserted with a

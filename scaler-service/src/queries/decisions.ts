@@ -1,7 +1,7 @@
-import type { HistoryView } from '../../decision/history.js';
-import type { Decision, Recommendation, ScaleEvent } from '../../decision/types.js';
-import type { Db } from '../../queries/db.js';
-import type { HistoryStore } from '../recorded-evaluation.js';
+import type { HistoryStore } from '../control/recorded-evaluation.js';
+import type { HistoryView } from '../decision/history.js';
+import type { Decision, Recommendation, ScaleEvent } from '../decision/types.js';
+import type { Db } from './db.js';
 
 /** A scaling_decisions row; id is int8 (a string). */
 export interface DecisionRow {
@@ -27,7 +27,7 @@ const COLUMNS = `id, app_name, decided_at, current_replicas, recommended_replica
  * needs the last time each recommendation was made, not every repetition, so
  * the table grows with changes, not with evaluations.
  */
-export async function recordDecision(db: Db, d: Decision, acted: boolean): Promise<void> {
+export async function upsertDecision(db: Db, d: Decision, acted: boolean): Promise<void> {
   const params = [
     d.appName,
     new Date(d.evaluatedAt),
@@ -100,7 +100,7 @@ export interface KeptHistory {
  * (in_history rows), scaling actions (acted rows, as the change they made),
  * whether the app ever recorded anything, and its newest row.
  */
-export async function loadHistories(
+export async function listHistoriesOfApps(
   db: Db,
   reqs: readonly { appName: string; since: Date }[],
 ): Promise<Map<string, KeptHistory>> {
@@ -158,7 +158,7 @@ export async function loadHistories(
   return out;
 }
 
-/** A non-acting evaluation to record in a batch (see recordNonActing). */
+/** A non-acting evaluation to record in a batch (see upsertNonActingDecisions). */
 export interface NonActing {
   decision: Decision;
   seed: Recommendation | undefined;
@@ -169,12 +169,12 @@ const SEED_REASONS = ['first evaluation: the current count seeds the stabilizati
 
 /**
  * Records many non-acting evaluations in at most two statements, row for
- * row what insertSeedRecommendation + recordDecision write one app at a
+ * row what insertSeedRecommendation + upsertDecision write one app at a
  * time: the seed row, then the recommendation merged into the newest row
  * when it repeats it (a seed repeated by the first recommendation is that
  * one row), else a new row. Evaluations that record nothing are skipped.
  */
-export async function recordNonActing(db: Db, items: readonly NonActing[]): Promise<void> {
+export async function upsertNonActingDecisions(db: Db, items: readonly NonActing[]): Promise<void> {
   const ins: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
   const upd: unknown[][] = [[], [], [], [], [], [], [], []];
   const push = (into: unknown[][], v: readonly unknown[]) => {
@@ -266,7 +266,7 @@ export async function listActedDecisions(
  * users read), keeping each app's newest recorded one: it says the app has
  * started, so the HPA's first-evaluation seed is not repeated after a gap.
  */
-export async function pruneDecisions(db: Db, before: Date): Promise<number> {
+export async function deleteNonActingDecisionsBefore(db: Db, before: Date): Promise<number> {
   const res = await db.query(
     `DELETE FROM scaling_decisions d WHERE NOT acted AND decided_at < $1
         AND id <> (SELECT max(id) FROM scaling_decisions k
@@ -284,7 +284,7 @@ export async function pruneDecisions(db: Db, before: Date): Promise<number> {
 export function sqlHistoryStore(db: Db): HistoryStore {
   return {
     async load(appName, since, lastScaledAt): Promise<HistoryView> {
-      const h = (await loadHistories(db, [{ appName, since }])).get(appName)!;
+      const h = (await listHistoriesOfApps(db, [{ appName, since }])).get(appName)!;
       return {
         recommendations: h.recommendations,
         scaleEvents: h.scaleEvents,
@@ -294,7 +294,7 @@ export function sqlHistoryStore(db: Db): HistoryStore {
     },
     async write(d, writes, acted) {
       if (writes.seed) await insertSeedRecommendation(db, d.appName, writes.seed);
-      if (writes.recommendation || acted) await recordDecision(db, d, acted);
+      if (writes.recommendation || acted) await upsertDecision(db, d, acted);
     },
   };
 }

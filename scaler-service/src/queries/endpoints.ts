@@ -1,4 +1,4 @@
-import type { Db } from '../../queries/db.js';
+import type { Db } from './db.js';
 
 /** One endpoint row. */
 export interface EndpointRow {

@@ -1,5 +1,5 @@
-import type { Db } from '../../queries/db.js';
-import type { HealthCheckRow } from '../../validation/health-check.js';
+import type { HealthCheckRow } from '../validation/health-check.js';
+import type { Db } from './db.js';
 
 /** An instance to probe with its app's health check (null = none stored). */
 export interface ProbeTarget {
