@@ -2,8 +2,8 @@ import { Priority, RemediationPhase, Severity } from '@autoserve/proto/common/v1
 import type { RunningService } from '@autoserve/runtime';
 import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ClusteredVectors, dot, normalize } from '../../../bench/support/clustered.js';
-import { seedIncidents } from '../../../bench/support/incidents.js';
+import { ClusteredVectors, dot, normalize } from '../../kit/clustered.js';
+import { seedIncidents } from '../../kit/incidents.js';
 import { startContext } from '../../support/services.js';
 import {
   auth,

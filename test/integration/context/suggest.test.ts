@@ -1,7 +1,7 @@
 import type { RunningService } from '@autoserve/runtime';
 import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { seedIncidents } from '../../../bench/support/incidents.js';
+import { seedIncidents } from '../../kit/incidents.js';
 import { startContext } from '../../support/services.js';
 import {
   auth,
