@@ -4,6 +4,7 @@ import { ContextService, ScalerService } from '@autoserve/proto';
 import type { DescService } from '@bufbuild/protobuf';
 import { describe, expect, it } from 'vitest';
 import { REPO } from '../support/cluster.js';
+import { markdownTable } from '../support/markdown.js';
 
 /**
  * CONTRIBUTING.md's RPC map against the generated service descriptors: every RPC has a row, every
@@ -28,21 +29,12 @@ interface MapRow {
 }
 
 function mapRows(typeName: string, serviceDir: string): MapRow[] {
-  const text = readFileSync(join(REPO, 'CONTRIBUTING.md'), 'utf8');
-  const start = text.indexOf(`<!-- rpc-map: ${typeName} -->`);
-  expect(start, `CONTRIBUTING.md has a <!-- rpc-map: ${typeName} --> table`).toBeGreaterThan(0);
-  const lines = text.slice(start).split('\n').slice(1);
   const resolve = (cell: string) =>
     [...cell.matchAll(/`([^`\s]+\.ts)`/g)].map((m) =>
       ROOT_DIRS.test(m[1]!) ? join(REPO, m[1]!) : join(REPO, serviceDir, 'src', m[1]!),
     );
   const rows: MapRow[] = [];
-  for (const line of lines.slice(2)) {
-    if (!line.startsWith('|')) break;
-    const cells = line
-      .split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
+  for (const cells of markdownTable('CONTRIBUTING.md', `<!-- rpc-map: ${typeName} -->`)) {
     rows.push({
       rpc: cells[0] ?? '',
       handlers: resolve(cells[1] ?? ''),
