@@ -14,6 +14,16 @@ export interface ServiceOptions {
   scalerPoolMax?: number;
 }
 
+/** A started service that stops when its fixture's scope ends. */
+async function started(
+  starting: Promise<RunningService>,
+  onCleanup: (fn: () => Promise<void>) => void,
+): Promise<RunningService> {
+  const svc = await starting;
+  onCleanup(() => svc.stop());
+  return svc;
+}
+
 /**
  * The started services, clients and pools of an integration file, as vitest fixtures instead of
  * a beforeAll/afterAll copy per file. Each is file-scoped and lazy: a file gets a Scaler only if
@@ -27,11 +37,9 @@ export interface ServiceOptions {
 export function serviceTest(options: ServiceOptions = {}) {
   return base
     .extend('db', { scope: 'worker' }, (): TestDb => inject('db'))
-    .extend('scaler', { scope: 'file' }, async ({ db }, { onCleanup }): Promise<RunningService> => {
-      const svc = await startScaler(db, options.scalerEnv);
-      onCleanup(() => svc.stop());
-      return svc;
-    })
+    .extend('scaler', { scope: 'file' }, ({ db }, { onCleanup }) =>
+      started(startScaler(db, options.scalerEnv), onCleanup),
+    )
     .extend(
       'writer',
       { scope: 'file' },
@@ -42,14 +50,8 @@ export function serviceTest(options: ServiceOptions = {}) {
       { scope: 'file' },
       ({ scaler }): ScalerClient => scalerClient(scaler.port, TOKENS.read),
     )
-    .extend(
-      'context',
-      { scope: 'file' },
-      async ({ db }, { onCleanup }): Promise<RunningService> => {
-        const svc = await startContext(db, options.contextEnv);
-        onCleanup(() => svc.stop());
-        return svc;
-      },
+    .extend('context', { scope: 'file' }, ({ db }, { onCleanup }) =>
+      started(startContext(db, options.contextEnv), onCleanup),
     )
     .extend(
       'contextClient',
