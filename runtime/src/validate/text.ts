@@ -1,4 +1,5 @@
 import { invalidArgument } from '../grpc/errors.js';
+import { stringProblem } from '../grpc/string-check.js';
 
 /**
  * String field checks of both services. One vocabulary, one argument order across
@@ -38,6 +39,16 @@ const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[
 export function checkText(field: string, value: string): string {
   if (value.includes('\0')) throw invalidArgument(field, 'must not contain NUL');
   if (LONE_SURROGATE.test(value)) throw invalidArgument(field, 'must be well-formed Unicode');
+  return value;
+}
+
+/**
+ * A string of a request the service decodes itself (`rawInput` methods: the transport's string
+ * walk never saw it), refused with the transport's own words so both paths read the same.
+ */
+export function checkRawText(field: string, value: string): string {
+  const problem = stringProblem(value);
+  if (problem) throw invalidArgument(field, problem);
   return value;
 }
 
