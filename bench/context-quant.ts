@@ -12,9 +12,9 @@
 import { writeFileSync } from 'node:fs';
 import pg from 'pg';
 import { vectorToBinary } from '../context-service/dist/queries/similar.js';
+import { MixtureVectors } from '../test/kit/mixture.js';
+import { recallAt } from '../test/kit/truth.js';
 import { benchDatabase } from './support/bench-db.js';
-import { MixtureVectors } from './support/mixture.js';
-import { recallAt } from './support/truth.js';
 
 const DIMS = 1536;
 const PREFIX = 'bench';

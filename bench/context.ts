@@ -3,7 +3,7 @@
  *   [--concurrency 8] [--seconds 10] [--reseed] [--skip-sweep]`
  *
  * Similarity quality and speed of the Context service over N 1536-d incidents, on two data
- * families built differently (support/clustered.ts: equal, separated clusters; support/mixture.ts:
+ * families built differently (test/kit/clustered.ts: equal, separated clusters; test/kit/mixture.ts:
  * Zipf-sized overlapping clusters, duplicates, background noise, namespaces independent of
  * clusters), each in its own database: recall@10 (mean and min) against brute force per filter
  * selectivity after the service's own recall calibration, latency at concurrency 1, the plan
@@ -20,18 +20,18 @@ import { create, toBinary } from '@bufbuild/protobuf';
 import pg from 'pg';
 import { listSimilarIncidents } from '../context-service/dist/queries/similar.js';
 import { PLAN_SETTINGS } from '../context-service/dist/similarity/plan-settings.js';
+import { ClusteredVectors, rng } from '../test/kit/clustered.js';
+import { seedIncidents, selectivityFilters } from '../test/kit/incidents.js';
+import { MixtureVectors } from '../test/kit/mixture.js';
+import { type GroundTruth, recallAt, topK } from '../test/kit/truth.js';
 import { benchDatabase, waitForReplica } from './support/bench-db.js';
 import { composeBenchTarget, withPassword } from './support/bench-target.js';
-import { ClusteredVectors, rng } from './support/clustered.js';
 import { BENCH_TOKEN, contextClient, startContextProcess } from './support/context-process.js';
-import { seedIncidents, selectivityFilters } from './support/incidents.js';
-import { MixtureVectors } from './support/mixture.js';
 import { withCpu } from './support/proc-cpu.js';
 import { progress } from './support/progress.js';
 import { rawUnary } from './support/raw-unary.js';
 import { closedLoop, type LoadResult, merge } from './support/stats.js';
 import { seedWorkflows, successRatesLiveVsView } from './support/success-rates.js';
-import { type GroundTruth, recallAt, topK } from './support/truth.js';
 
 const DIMS = 1536;
 const PREFIX = 'bench';

@@ -15,7 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { prepareEnv } from '../scripts/lib/compose/stack.js';
-import { ClusteredVectors } from './support/clustered.js';
+import { ClusteredVectors } from '../test/kit/clustered.js';
 import { crashService, type FaultRecord, restartReplica } from './support/compose-faults.js';
 import { resolveTarget } from './support/load-target.js';
 import { clients, DIMS, runMix, seed } from './support/load-workload.js';

@@ -7,7 +7,7 @@
 import { ContextService, common, ScalerService } from '@autoserve/proto';
 import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
-import type { ClusteredVectors } from './clustered.js';
+import type { ClusteredVectors } from '../../test/kit/clustered.js';
 import type { LoadTarget } from './load-target.js';
 import type { RpcStats } from './rpc-stats.js';
 

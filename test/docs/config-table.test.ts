@@ -1,9 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { loadConfig as loadContextConfig } from '@autoserve/context-service';
 import { type ConfigRead, readBool, readDurationMs, recordingEnv } from '@autoserve/runtime';
 import { loadConfig as loadScalerConfig } from '@autoserve/scaler-service';
 import { describe, expect, it } from 'vitest';
-import { REPO } from '../support/cluster.js';
+import { markdownTable } from '../support/markdown.js';
 
 /**
  * The README's configuration table against the config loaders: every variable a loader reads is
@@ -29,17 +28,8 @@ interface Row {
 }
 
 function tableRows(): Row[] {
-  const readme = readFileSync(`${REPO}/README.md`, 'utf8');
-  const start = readme.indexOf('<!-- config-table -->');
-  expect(start, 'README has a <!-- config-table --> marker').toBeGreaterThan(0);
-  const lines = readme.slice(start).split('\n').slice(1);
   const rows: Row[] = [];
-  for (const line of lines.slice(2)) {
-    if (!line.startsWith('|')) break;
-    const cells = line
-      .split('|')
-      .slice(1, -1)
-      .map((c) => c.trim());
+  for (const cells of markdownTable('README.md', '<!-- config-table -->')) {
     const names = [...(cells[0] ?? '').matchAll(/`([A-Z][A-Z0-9_]*)`/g)].map((m) => m[1]!);
     if (names.length === 0) continue; // section heading rows
     const cell = cells[2] ?? '';

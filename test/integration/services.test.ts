@@ -1,26 +1,22 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { ContextService, ScalerService } from '@autoserve/proto';
-import { createPool, mapDbError, type RunningService, withTx } from '@autoserve/runtime';
+import { createPool, mapDbError, withTx } from '@autoserve/runtime';
 import { Code } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect, inject } from 'vitest';
 import { REPO } from '../support/cluster.js';
+import { serviceTest } from '../support/fixtures.js';
 import { rawClients } from '../support/raw-grpc.js';
-import { startContext, startScaler, TOKENS } from '../support/services.js';
+import { TOKENS } from '../support/services.js';
 
 const db = inject('db');
+const test = serviceTest();
 
 describe('both services serve gRPC', () => {
-  let scaler: RunningService;
-  let context: RunningService;
-  beforeAll(async () => {
-    [scaler, context] = await Promise.all([startScaler(db), startContext(db)]);
-  });
-  afterAll(async () => {
-    await Promise.all([scaler?.stop(), context?.stop()]);
-  });
-
-  it('answer grpc.health.v1 SERVING for the server and each service', async () => {
+  test('answer grpc.health.v1 SERVING for the server and each service', async ({
+    scaler,
+    context,
+  }) => {
     for (const [svc, name] of [
       [scaler, ScalerService.typeName],
       [context, ContextService.typeName],
@@ -36,7 +32,10 @@ describe('both services serve gRPC', () => {
     }
   });
 
-  it('list the service, health and reflection through reflection v1 and v1alpha', async () => {
+  test('list the service, health and reflection through reflection v1 and v1alpha', async ({
+    scaler,
+    context,
+  }) => {
     for (const [svc, name] of [
       [scaler, ScalerService.typeName],
       [context, ContextService.typeName],
@@ -62,7 +61,10 @@ describe('both services serve gRPC', () => {
     }
   });
 
-  it('resolve health through reflection for buf curl (a Go client with a strict descriptor resolver)', async () => {
+  test('resolve health through reflection for buf curl (a Go client with a strict descriptor resolver)', async ({
+    scaler,
+    context,
+  }) => {
     const buf = `${REPO}/node_modules/.bin/buf`;
     const base = ['curl', '--protocol', 'grpc', '--http2-prior-knowledge'];
     for (const svc of [scaler, context]) {
@@ -77,7 +79,7 @@ describe('both services serve gRPC', () => {
     }
   });
 
-  it('require a bearer token, the right scope, and leave health open', async () => {
+  test('require a bearer token, the right scope, and leave health open', async ({ scaler }) => {
     const c = rawClients(`127.0.0.1:${scaler.port}`);
     try {
       const path = '/autoserve.scaler.v1.ScalerService/RegisterApp';
@@ -98,7 +100,7 @@ describe('both services serve gRPC', () => {
     }
   });
 
-  it('reject messages over 4 MiB with ResourceExhausted', async () => {
+  test('reject messages over 4 MiB with ResourceExhausted', async ({ scaler }) => {
     const c = rawClients(`127.0.0.1:${scaler.port}`);
     try {
       const big = Buffer.alloc(4 * 1024 * 1024 + 1024, 0);
@@ -111,7 +113,10 @@ describe('both services serve gRPC', () => {
     }
   });
 
-  it('answer InvalidArgument, not Internal, to bytes that do not decode (unary and streams)', async () => {
+  test('answer InvalidArgument, not Internal, to bytes that do not decode (unary and streams)', async ({
+    scaler,
+    context,
+  }) => {
     const auth = { authorization: `Bearer ${TOKENS.write}` };
     // A length past the end, and invalid UTF-8 in a string field.
     const bodies = [Buffer.from([0x0a, 0x05, 0x61]), Buffer.from([0x0a, 0x02, 0xc3, 0x28])];
@@ -137,7 +142,7 @@ describe('both services serve gRPC', () => {
 });
 
 describe('deadline propagation', () => {
-  it('bounds statements by the remaining deadline and maps the timeout to DeadlineExceeded', async () => {
+  test('bounds statements by the remaining deadline and maps the timeout to DeadlineExceeded', async () => {
     const pool = await createPool({ url: db.scalerUrl, max: 1, applicationName: 'deadline-test' });
     try {
       const started = Date.now();

@@ -3,19 +3,20 @@ import type {
   ListAppEventsRequest,
   ListAppEventsResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { notFound, pageOf } from '@autoserve/runtime';
+import {
+  countOrDefault,
+  knownEnum,
+  knownEnums,
+  notFound,
+  pageOf,
+  requiredText,
+  timeRange,
+} from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { eventType, severityRank } from '../mapping/enums.js';
 import { toEvent } from '../mapping/rows.js';
 import { appExists, type EventsFilter, listAppEvents } from '../queries/app-history.js';
-import {
-  countOrDefault,
-  knownEnum,
-  knownEnums,
-  requiredText,
-  timeRange,
-} from '../validate/fields.js';
 import { timeIdCursor } from '../validate/time-id-cursor.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 
@@ -29,7 +30,7 @@ export function createAppEventsHandler(deps: HandlerDeps) {
     req: ListAppEventsRequest,
     ctx: HandlerContext,
   ): Promise<Response> {
-    const range = timeRange(req.since, req.until, 'since', 'until');
+    const range = timeRange('since', req.since, 'until', req.until);
     const minSeverity = knownEnum('min_severity', req.minSeverity, Severity, {
       allowUnspecified: true,
     });

@@ -3,13 +3,20 @@ import type {
   GetAppMetricsRequest,
   GetAppMetricsResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { invalidArgument, listMetricWindows, notFound } from '@autoserve/runtime';
+import {
+  durationMs,
+  invalidArgument,
+  knownEnums,
+  listMetricWindows,
+  notFound,
+  requiredText,
+  timeRange,
+} from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { metricType } from '../mapping/enums.js';
 import { tsOf } from '../mapping/time.js';
 import { appExists, listMetricBuckets, type MetricsRange } from '../queries/app-history.js';
-import { durationMs, knownEnums, requiredText, timeRange } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 
 type Response = MessageInitShape<typeof GetAppMetricsResponseSchema>;
@@ -25,7 +32,7 @@ export function createAppMetricsHandler(deps: HandlerDeps, now: () => number = D
   ): Promise<Response> {
     const appName = requiredText('app_name', req.appName, 63);
     const types = metricType.toDbAll(knownEnums('metric_types', req.metricTypes, MetricType));
-    const range = timeRange(req.since, req.until, 'since', 'until');
+    const range = timeRange('since', req.since, 'until', req.until);
     const untilMs = range.before ? Date.parse(range.before) : now();
     let since = range.after;
     if (!since) {

@@ -2,6 +2,7 @@ import type {
   GetEnvironmentContextRequest,
   GetEnvironmentContextResponseSchema,
 } from '@autoserve/proto/context/v1';
+import { requiredText } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { toRemediationRequest } from '../mapping/rows.js';
@@ -10,7 +11,6 @@ import {
   getEnvironmentSummary,
   listRecentRequests,
 } from '../queries/environment.js';
-import { requiredText } from '../validate/fields.js';
 import { windowDays } from '../validate/window.js';
 import { cachedAggregate, type HandlerDeps } from './deps.js';
 

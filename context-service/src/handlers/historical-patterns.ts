@@ -2,11 +2,11 @@ import type {
   GetHistoricalPatternsRequest,
   GetHistoricalPatternsResponseSchema,
 } from '@autoserve/proto/context/v1';
+import { countOrDefault, requiredText } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { remediationPhase } from '../mapping/enums.js';
 import { listPatterns, type PatternsQuery } from '../queries/patterns.js';
-import { countOrDefault, requiredText } from '../validate/fields.js';
 import { windowDays } from '../validate/window.js';
 import { cachedAggregate, type HandlerDeps } from './deps.js';
 

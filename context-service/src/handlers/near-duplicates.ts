@@ -2,7 +2,15 @@ import type {
   ListNearDuplicatesRequest,
   ListNearDuplicatesResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { checkNumber, decodePageToken, encodePageToken, invalidArgument } from '@autoserve/runtime';
+import {
+  checkNumber,
+  countOrDefault,
+  decodePageToken,
+  encodePageToken,
+  invalidArgument,
+  requiredText,
+  timeRange,
+} from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { type Row, toIncident } from '../mapping/rows.js';
@@ -12,7 +20,6 @@ import {
   getChunk,
   listDuplicatePairs,
 } from '../queries/duplicates.js';
-import { countOrDefault, requiredText, timeRange } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 
 type Response = MessageInitShape<typeof ListNearDuplicatesResponseSchema>;
@@ -34,7 +41,7 @@ export function createNearDuplicatesHandler(deps: HandlerDeps) {
     req: ListNearDuplicatesRequest,
     ctx: HandlerContext,
   ): Promise<Response> {
-    const range = timeRange(req.createdAfter, req.createdBefore, 'created_after', 'created_before');
+    const range = timeRange('created_after', req.createdAfter, 'created_before', req.createdBefore);
     const scope: DuplicateScope = {
       namespace: requiredText('namespace', req.namespace),
       createdAfter: range.after,

@@ -5,6 +5,7 @@ import {
   invalidArgument,
   notFound,
   type PoolClient,
+  requiredText,
   setSessionSettings,
 } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
@@ -24,7 +25,6 @@ import type { Routed } from '../read/router.js';
 import { curveForBand, effortFor } from '../similarity/calibration.js';
 import { choosePlan, type SearchPlan } from '../similarity/plan.js';
 import { PLAN_SETTINGS } from '../similarity/plan-settings.js';
-import { requiredText } from '../validate/fields.js';
 import { incidentFilterOf } from '../validate/incident-filter.js';
 import { queryVectorOf } from '../validate/vector.js';
 import type { HandlerDeps } from './deps.js';

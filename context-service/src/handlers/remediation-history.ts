@@ -3,13 +3,12 @@ import type {
   ListRemediationHistoryRequest,
   ListRemediationHistoryResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { pageOf } from '@autoserve/runtime';
+import { countOrDefault, knownEnums, optionalText, pageOf, timeRange } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { priority, remediationPhase } from '../mapping/enums.js';
 import { toRemediationRequest } from '../mapping/rows.js';
 import { type HistoryFilter, listRemediationRequests } from '../queries/history.js';
-import { countOrDefault, knownEnums, optionalText, timeRange } from '../validate/fields.js';
 import { timeIdCursor } from '../validate/time-id-cursor.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 
@@ -18,7 +17,7 @@ type Response = MessageInitShape<typeof ListRemediationHistoryResponseSchema>;
 const KIND = 'remediation-history';
 
 function filterOf(req: ListRemediationHistoryRequest): HistoryFilter {
-  const range = timeRange(req.createdAfter, req.createdBefore, 'created_after', 'created_before');
+  const range = timeRange('created_after', req.createdAfter, 'created_before', req.createdBefore);
   const phases = remediationPhase.toDbAll(knownEnums('phases', req.phases, RemediationPhase));
   const priorities = priority.toDbAll(knownEnums('priorities', req.priorities, Priority));
   return {

@@ -2,13 +2,13 @@ import type {
   SuggestRemediationsRequest,
   SuggestRemediationsResponseSchema,
 } from '@autoserve/proto/context/v1';
+import { countOrDefault } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import type { Row } from '../mapping/rows.js';
 import { durationOfSeconds } from '../mapping/time.js';
 import { outcomeOf } from '../similarity/outcome.js';
 import { type Evidence, suggestRemediations } from '../similarity/suggest.js';
-import { countOrDefault } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 import { createNearestSearch, planToProto } from './nearest.js';
 

@@ -2,7 +2,7 @@ import type {
   GetRemediationTimelineRequest,
   GetRemediationTimelineResponseSchema,
 } from '@autoserve/proto/context/v1';
-import { invalidArgument, notFound } from '@autoserve/runtime';
+import { invalidArgument, notFound, requiredText } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import {
@@ -14,7 +14,6 @@ import {
 } from '../mapping/rows.js';
 import { tsOf } from '../mapping/time.js';
 import { listTimeline, type TimelineRow } from '../queries/timeline.js';
-import { requiredText } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 
 type Response = MessageInitShape<typeof GetRemediationTimelineResponseSchema>;

@@ -1,8 +1,8 @@
 import { RemediationPhase } from '@autoserve/proto/common/v1';
 import type { IncidentFilter } from '@autoserve/proto/context/v1';
+import { knownEnums, optionalText, timeRange } from '@autoserve/runtime';
 import { remediationPhase } from '../mapping/enums.js';
 import type { IncidentFilterSql } from '../queries/similar.js';
-import { knownEnums, optionalText, timeRange } from './fields.js';
 
 /** Validates a similarity filter into stored spellings; field names carry `prefix`. */
 export function incidentFilterOf(
@@ -11,10 +11,10 @@ export function incidentFilterOf(
 ): IncidentFilterSql {
   if (!f) return {};
   const range = timeRange(
-    f.createdAfter,
-    f.createdBefore,
     `${prefix}created_after`,
+    f.createdAfter,
     `${prefix}created_before`,
+    f.createdBefore,
   );
   const phases = knownEnums(`${prefix}phases`, f.phases, RemediationPhase);
   return {

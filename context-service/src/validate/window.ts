@@ -1,5 +1,5 @@
 import { Window } from '@autoserve/proto/context/v1';
-import { knownEnum } from './fields.js';
+import { knownEnum } from '@autoserve/runtime';
 
 const DAYS: Record<number, number> = {
   [Window.WINDOW_7_DAYS]: 7,

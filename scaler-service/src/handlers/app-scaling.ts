@@ -1,10 +1,9 @@
 import { scaler } from '@autoserve/proto';
-import { failedPrecondition, invalidArgument, withTx } from '@autoserve/runtime';
+import { checkInt, failedPrecondition, invalidArgument, withTx } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getAppOrThrow, updateApp } from '../queries/apps.js';
 import { insertEvent } from '../queries/events.js';
 import { maybeGetPolicy } from '../queries/policies.js';
-import { checkInt } from '../validation/fields.js';
 import { validateAppName, validateRequestId } from '../validation/names.js';
 import { normalizePolicy } from '../validation/policy.js';
 import type { WriteSideDeps } from './deps.js';

@@ -1,9 +1,15 @@
 import type { common, scaler } from '@autoserve/proto';
-import { decodePageToken, invalidArgument, pageOf, pageSize, withTx } from '@autoserve/runtime';
+import {
+  decodePageToken,
+  invalidArgument,
+  optionalDate,
+  pageOf,
+  pageSize,
+  withTx,
+} from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { type EventFilter, listEvents } from '../queries/events.js';
 import { eventTypeCodec, severityCodec, severityRank } from '../validation/enums.js';
-import { optionalDate } from '../validation/fields.js';
 import { validateAppName } from '../validation/names.js';
 import type { WriteSideDeps } from './deps.js';
 import { eventToProto } from './to-proto.js';

@@ -1,10 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { scaler } from '@autoserve/proto';
-import { EMBEDDING_DIMENSIONS, invalidArgument, notFound, withTx } from '@autoserve/runtime';
+import {
+  checkLength,
+  EMBEDDING_DIMENSIONS,
+  invalidArgument,
+  notFound,
+  timestampOf,
+  withTx,
+} from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { upsertIncidentEmbedding } from '../queries/incidents.js';
 import { remediationPhaseCodec } from '../validation/enums.js';
-import { checkLength, timestampOf } from '../validation/fields.js';
 import type { WriteSideDeps } from './deps.js';
 
 /**

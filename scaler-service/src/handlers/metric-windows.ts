@@ -1,9 +1,8 @@
 import type { scaler } from '@autoserve/proto';
-import { invalidArgument, listMetricWindows, withTx } from '@autoserve/runtime';
+import { invalidArgument, listMetricWindows, timestampOf, withTx } from '@autoserve/runtime';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getAppOrThrow } from '../queries/apps.js';
 import { metricTypeCodec } from '../validation/enums.js';
-import { timestampOf } from '../validation/fields.js';
 import { validateAppName } from '../validation/names.js';
 import type { WriteSideDeps } from './deps.js';
 

@@ -1,5 +1,5 @@
 import { scaler } from '@autoserve/proto';
-import { invalidArgument, withTx } from '@autoserve/runtime';
+import { checkInt, invalidArgument, withTx } from '@autoserve/runtime';
 import { Code, ConnectError, type HandlerContext } from '@connectrpc/connect';
 import { insertApp, maybeGetApp } from '../queries/apps.js';
 import { insertEvent } from '../queries/events.js';
@@ -7,7 +7,6 @@ import { upsertHealthCheck } from '../queries/health-checks.js';
 import { upsertPolicy } from '../queries/policies.js';
 import { checkSpecAllowed } from '../runtime/allow-list.js';
 import { appModeCodec } from '../validation/enums.js';
-import { checkInt } from '../validation/fields.js';
 import { normalizeHealthCheck } from '../validation/health-check.js';
 import { validateAppName, validateRequestId } from '../validation/names.js';
 import { normalizePolicy } from '../validation/policy.js';

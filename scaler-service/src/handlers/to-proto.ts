@@ -1,3 +1,4 @@
+import { timestampOf } from '@autoserve/runtime';
 import type { AppRow, AppSummaryRow } from '../queries/apps.js';
 import type { EventRow } from '../queries/events.js';
 import type { InstanceRow } from '../queries/instances.js';
@@ -10,7 +11,6 @@ import {
   instanceStatusCodec,
   severityCodec,
 } from '../validation/enums.js';
-import { timestampOf } from '../validation/fields.js';
 import { specToProto } from '../validation/spec.js';
 
 /** Database rows -> message init objects, shared by the RPC families. */

@@ -1,4 +1,4 @@
-import { invalidArgument, notFound, stringProblem } from '@autoserve/runtime';
+import { checkRawText, invalidArgument, notFound } from '@autoserve/runtime';
 import type { ConnectError } from '@connectrpc/connect';
 import { aggregationLevelCodec, metricTypeCodec } from '../validation/enums.js';
 import { CopyWriter } from './copy-encoder.js';
@@ -121,7 +121,7 @@ export class BatchEncoder {
       if (app.length > MAX_APP_NAME) {
         throw invalidArgument(f('app_name'), `must be at most ${MAX_APP_NAME} characters`);
       }
-      checkText(f('app_name'), app);
+      checkRawText(f('app_name'), app);
       if (this.rules.isKnownApp(app)) this.#lastKnown = app;
       else if (!this.suspects.has(app)) this.suspects.set(app, i);
     }
@@ -151,7 +151,7 @@ export class BatchEncoder {
         throw invalidArgument(f('time'), 'is older than the metrics retention');
     }
     if (unit.length > 20) throw invalidArgument(f('unit'), 'must be at most 20 characters');
-    checkText(f('unit'), unit);
+    checkRawText(f('unit'), unit);
     this.#writer.row({
       app: this.interner.get(app),
       instanceId,
@@ -187,20 +187,10 @@ function checkLabels(field: string, labels: Record<string, string>): string | nu
         'value must be at most 255 characters',
       );
     }
-    checkText(`${field}[${JSON.stringify(k)}]`, k);
-    checkText(`${field}[${JSON.stringify(k)}]`, labels[k]!);
+    checkRawText(`${field}[${JSON.stringify(k)}]`, k);
+    checkRawText(`${field}[${JSON.stringify(k)}]`, labels[k]!);
   }
   return JSON.stringify(labels);
-}
-
-/**
- * The transport checks the strings of decoded requests; the ingest RPCs
- * arrive as raw bytes (hand-written decoder), so their strings are checked
- * here, after their length: NUL would reach COPY (text, jsonb) as Internal.
- */
-function checkText(field: string, value: string): void {
-  const problem = stringProblem(value);
-  if (problem) throw invalidArgument(field, problem);
 }
 
 /** NotFound for an unknown app, named by the sample that first used it. */

@@ -1,7 +1,6 @@
 import type { common, scaler } from '@autoserve/proto';
-import { checkNumber, invalidArgument } from '@autoserve/runtime';
+import { checkNumber, durationSeconds, invalidArgument } from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
-import { durationSeconds } from '../validation/fields.js';
 import {
   jsonOrNull,
   optional,

@@ -1,7 +1,12 @@
-import { invalidArgument } from '@autoserve/runtime';
+import {
+  checkLength,
+  invalidArgument,
+  optionalDate,
+  optionalText,
+  timestampOf,
+} from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
-import { checkLength, optionalDate, timestampOf } from '../validation/fields.js';
 
 /** Field helpers for the remediation records (free-form CRD mirrors, loosely typed). */
 
@@ -10,7 +15,7 @@ export const required = (field: string, v: string, max: number) => checkLength(f
 
 /** An optional string: empty is stored as NULL. */
 export function optional(field: string, v: string, max: number): string | null {
-  return v === '' ? null : checkLength(field, v, 0, max);
+  return optionalText(field, v, max) ?? null;
 }
 
 /** A JSON object (Struct) or NULL. */

@@ -1,7 +1,6 @@
 import type { common, scaler } from '@autoserve/proto';
-import { invalidArgument } from '@autoserve/runtime';
+import { checkStringMap, invalidArgument } from '@autoserve/runtime';
 import { priorityCodec, remediationPhaseCodec } from '../validation/enums.js';
-import { checkStringMap } from '../validation/fields.js';
 import { optional, required, trailChange, trailColumns, trailToProto } from './fields.js';
 
 /** A remediation_requests row. */

@@ -1,7 +1,6 @@
 import type { common, scaler } from '@autoserve/proto';
-import { invalidArgument } from '@autoserve/runtime';
+import { checkInt, invalidArgument } from '@autoserve/runtime';
 import { workflowPhaseCodec } from '../validation/enums.js';
-import { checkInt } from '../validation/fields.js';
 import {
   optional,
   optionalDate,

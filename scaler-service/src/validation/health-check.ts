@@ -1,7 +1,13 @@
 import type { scaler } from '@autoserve/proto';
-import { invalidArgument } from '@autoserve/runtime';
+import {
+  checkInt,
+  checkLength,
+  checkStringMap,
+  durationSeconds,
+  invalidArgument,
+  timestampOf,
+} from '@autoserve/runtime';
 import { probeMethodCodec, probeProtocolCodec } from './enums.js';
-import { checkInt, checkLength, checkStringMap, durationSeconds, timestampOf } from './fields.js';
 
 /** A health_checks row (without id/app_name): what the health checker reads. */
 export interface HealthCheckRow {

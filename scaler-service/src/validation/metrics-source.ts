@@ -1,7 +1,13 @@
 import type { scaler } from '@autoserve/proto';
-import { invalidArgument } from '@autoserve/runtime';
+import {
+  checkInt,
+  checkLength,
+  checkNumber,
+  checkText,
+  durationWholeMs,
+  invalidArgument,
+} from '@autoserve/runtime';
 import { metricTypeCodec } from './enums.js';
-import { checkInt, checkLength, checkNumber, checkText, durationMs } from './fields.js';
 
 /** How a scraped series is read (see SeriesKind in app.proto). */
 export type SeriesKindName = 'counter' | 'histogram' | 'gauge';
@@ -104,8 +110,8 @@ export function validateMetricsSource(
   if (src.series.length > 16)
     throw invalidArgument(`${field}.series`, 'must have at most 16 items');
   const port = src.port === 0 ? null : checkInt(`${field}.port`, src.port, 1, 65535);
-  const interval = durationMs(`${field}.interval`, src.interval, 5000, 1000, 300_000);
-  const timeout = durationMs(
+  const interval = durationWholeMs(`${field}.interval`, src.interval, 5000, 1000, 300_000);
+  const timeout = durationWholeMs(
     `${field}.timeout`,
     src.timeout,
     Math.min(2000, interval),
@@ -115,7 +121,13 @@ export function validateMetricsSource(
   if (timeout > interval) {
     throw invalidArgument(`${field}.timeout`, `must be <= interval (${interval}ms)`);
   }
-  const window = durationMs(`${field}.rate_window`, src.rateWindow, 4 * interval, 2000, 3_600_000);
+  const window = durationWholeMs(
+    `${field}.rate_window`,
+    src.rateWindow,
+    4 * interval,
+    2000,
+    3_600_000,
+  );
   if (window < 2 * interval) {
     throw invalidArgument(`${field}.rate_window`, `must be >= 2 x interval (${2 * interval}ms)`);
   }

@@ -1,7 +1,12 @@
 import type { scaler } from '@autoserve/proto';
-import { invalidArgument } from '@autoserve/runtime';
+import {
+  checkInt,
+  checkNumber,
+  durationSeconds,
+  invalidArgument,
+  timestampOf,
+} from '@autoserve/runtime';
 import { metricTypeCodec, ratePolicyTypeCodec, selectPolicyCodec } from './enums.js';
-import { checkInt, checkNumber, durationSeconds, timestampOf } from './fields.js';
 
 /** One HPA rate policy as stored in scale_up_policies / scale_down_policies. */
 export interface RatePolicyJson {

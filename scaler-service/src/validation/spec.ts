@@ -1,7 +1,12 @@
 import { scaler } from '@autoserve/proto';
-import { invalidArgument } from '@autoserve/runtime';
+import {
+  checkInt,
+  checkLength,
+  checkNumber,
+  checkStringMap,
+  invalidArgument,
+} from '@autoserve/runtime';
 import { isValidImageRef } from '../runtime/image-ref.js';
-import { checkInt, checkLength, checkNumber, checkStringMap } from './fields.js';
 import {
   type MetricsSourceJson,
   metricsSourceToProto,

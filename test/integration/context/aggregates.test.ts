@@ -1,18 +1,11 @@
 import { RemediationPhase } from '@autoserve/proto/common/v1';
 import { GroupBy, TrendDirection, Window } from '@autoserve/proto/context/v1';
-import type { RunningService } from '@autoserve/runtime';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startContext } from '../../support/services.js';
-import {
-  auth,
-  type ContextClient,
-  contextClient,
-  uniquePrefix,
-  waitForReplica,
-  withClient,
-} from './fixture.js';
+import { beforeAll, describe, expect, inject } from 'vitest';
+import { serviceTest } from '../../support/fixtures.js';
+import { auth, uniquePrefix, waitForReplica, withClient } from './fixture.js';
 
 const db = inject('db');
+const test = serviceTest();
 const DAY = 86_400_000;
 
 interface Req {
@@ -68,8 +61,6 @@ function percentileCont(values: number[], p: number): number {
 describe('aggregate RPCs match an independent computation', () => {
   const ns = uniquePrefix('agg');
   const data = history();
-  let service: RunningService;
-  let c: ContextClient;
 
   beforeAll(async () => {
     const now = Date.now();
@@ -112,14 +103,9 @@ describe('aggregate RPCs match an independent computation', () => {
       }
     });
     await waitForReplica(db);
-    service = await startContext(db);
-    c = contextClient(service);
   }, 120_000);
-  afterAll(async () => {
-    await service?.stop();
-  });
 
-  it('GetEnvironmentContext for each window', async () => {
+  test('GetEnvironmentContext for each window', async ({ contextClient: c }) => {
     for (const [window, days] of [
       [Window.WINDOW_7_DAYS, 7],
       [Window.WINDOW_30_DAYS, 30],
@@ -151,7 +137,9 @@ describe('aggregate RPCs match an independent computation', () => {
     }
   });
 
-  it('GetWorkflowSuccessRates by workflow and by environment, with percentiles and trend', async () => {
+  test('GetWorkflowSuccessRates by workflow and by environment, with percentiles and trend', async ({
+    contextClient: c,
+  }) => {
     for (const groupBy of [GroupBy.WORKFLOW, GroupBy.ENVIRONMENT]) {
       const res = await c.getWorkflowSuccessRates(
         { namespace: ns, window: Window.WINDOW_30_DAYS, groupBy },
@@ -193,7 +181,7 @@ describe('aggregate RPCs match an independent computation', () => {
     }
   });
 
-  it('GetHistoricalPatterns counts requests, not join rows', async () => {
+  test('GetHistoricalPatterns counts requests, not join rows', async ({ contextClient: c }) => {
     const res = await c.getHistoricalPatterns(
       { namespace: ns, targetType: 'deployment', window: Window.WINDOW_90_DAYS, minOccurrences: 3 },
       auth,
@@ -229,7 +217,9 @@ describe('aggregate RPCs match an independent computation', () => {
     }
   });
 
-  it('caches aggregates: N concurrent identical misses run one query', async () => {
+  test('caches aggregates: N concurrent identical misses run one query', async ({
+    contextClient: c,
+  }) => {
     const states: string[] = [];
     await Promise.all(
       Array.from({ length: 12 }, () =>

@@ -1,27 +1,17 @@
 import { Priority, RemediationPhase, Severity } from '@autoserve/proto/common/v1';
-import type { RunningService } from '@autoserve/runtime';
 import { Code } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ClusteredVectors, dot, normalize } from '../../../bench/support/clustered.js';
-import { seedIncidents } from '../../../bench/support/incidents.js';
-import { startContext } from '../../support/services.js';
-import {
-  auth,
-  type ContextClient,
-  contextClient,
-  expectCode,
-  uniquePrefix,
-  waitForReplica,
-  withClient,
-} from './fixture.js';
+import { beforeAll, describe, expect, inject } from 'vitest';
+import { ClusteredVectors, dot, normalize } from '../../kit/clustered.js';
+import { seedIncidents } from '../../kit/incidents.js';
+import { serviceTest } from '../../support/fixtures.js';
+import { auth, expectCode, uniquePrefix, waitForReplica, withClient } from './fixture.js';
 
 const db = inject('db');
+const test = serviceTest();
 
 describe('history RPCs match SQL and brute force', () => {
   const ns = uniquePrefix('hist');
   const app = `app-${process.pid}-${Date.now().toString(36)}`.slice(0, 40);
-  let service: RunningService;
-  let c: ContextClient;
   const dupVectors: Float32Array[] = [];
   let dupIds: bigint[] = [];
 
@@ -82,14 +72,11 @@ describe('history RPCs match SQL and brute force', () => {
       );
     });
     await waitForReplica(db);
-    service = await startContext(db);
-    c = contextClient(service);
   }, 120_000);
-  afterAll(async () => {
-    await service?.stop();
-  });
 
-  it('ListRemediationHistory pages equal the SQL order, stay stable under inserts, bind tokens', async () => {
+  test('ListRemediationHistory pages equal the SQL order, stay stable under inserts, bind tokens', async ({
+    contextClient: c,
+  }) => {
     const expected = await withClient(db.ownerReplicaUrl, async (pgc) =>
       (
         await pgc.query<{ name: string }>(
@@ -147,7 +134,9 @@ describe('history RPCs match SQL and brute force', () => {
     expect(p0.requests.length).toBe(15);
   });
 
-  it('GetRemediationTimeline returns every record in time order, by name and by correlation id', async () => {
+  test('GetRemediationTimeline returns every record in time order, by name and by correlation id', async ({
+    contextClient: c,
+  }) => {
     const byName = await c.getRemediationTimeline(
       { key: { case: 'requestName', value: { namespace: ns, name: 'req-1' } } },
       auth,
@@ -170,7 +159,9 @@ describe('history RPCs match SQL and brute force', () => {
     expect([...times].sort((a, b) => a - b)).toEqual(times);
   });
 
-  it('ListNearDuplicates returns exactly the brute-force pairs above the threshold, paginated', async () => {
+  test('ListNearDuplicates returns exactly the brute-force pairs above the threshold, paginated', async ({
+    contextClient: c,
+  }) => {
     const pairsIn = (k: number) => {
       const out: string[] = [];
       for (let i = 0; i < dupVectors.length; i++)
@@ -204,7 +195,9 @@ describe('history RPCs match SQL and brute force', () => {
     }
   });
 
-  it('ListAppEvents pages by time with a severity floor; GetAppMetrics matches SQL', async () => {
+  test('ListAppEvents pages by time with a severity floor; GetAppMetrics matches SQL', async ({
+    contextClient: c,
+  }) => {
     const expected = await withClient(db.ownerReplicaUrl, async (pgc) =>
       (
         await pgc.query<{ id: string }>(

@@ -1,11 +1,11 @@
 import type { RunningService } from '@autoserve/runtime';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ClusteredVectors } from '../../../bench/support/clustered.js';
-import { seedIncidents, selectivityFilters } from '../../../bench/support/incidents.js';
-import { recallAt, topK } from '../../../bench/support/truth.js';
 import { similarIncidentsSql } from '../../../context-service/src/queries/similar.js';
 import { bandOf } from '../../../context-service/src/similarity/calibration.js';
 import { PLAN_SETTINGS } from '../../../context-service/src/similarity/plan-settings.js';
+import { ClusteredVectors } from '../../kit/clustered.js';
+import { seedIncidents, selectivityFilters } from '../../kit/incidents.js';
+import { recallAt, topK } from '../../kit/truth.js';
 import { startContext } from '../../support/services.js';
 import {
   auth,

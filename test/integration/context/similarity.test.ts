@@ -3,9 +3,9 @@ import { Outcome } from '@autoserve/proto/context/v1';
 import { hashEmbed, type RunningService } from '@autoserve/runtime';
 import { Code } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ClusteredVectors, dot } from '../../../bench/support/clustered.js';
-import { seedIncidents, selectivityFilters } from '../../../bench/support/incidents.js';
-import { recallAt, topK } from '../../../bench/support/truth.js';
+import { ClusteredVectors, dot } from '../../kit/clustered.js';
+import { seedIncidents, selectivityFilters } from '../../kit/incidents.js';
+import { recallAt, topK } from '../../kit/truth.js';
 import { startContext } from '../../support/services.js';
 import {
   auth,

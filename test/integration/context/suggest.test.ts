@@ -1,19 +1,11 @@
-import type { RunningService } from '@autoserve/runtime';
 import { Code } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { seedIncidents } from '../../../bench/support/incidents.js';
-import { startContext } from '../../support/services.js';
-import {
-  auth,
-  type ContextClient,
-  contextClient,
-  expectCode,
-  uniquePrefix,
-  waitForReplica,
-  withClient,
-} from './fixture.js';
+import { beforeAll, describe, expect, inject } from 'vitest';
+import { seedIncidents } from '../../kit/incidents.js';
+import { serviceTest } from '../../support/fixtures.js';
+import { auth, expectCode, uniquePrefix, waitForReplica, withClient } from './fixture.js';
 
 const db = inject('db');
+const test = serviceTest();
 const DIMS = 1536;
 
 /**
@@ -78,8 +70,6 @@ describe('SuggestRemediations', () => {
   const prefix = uniquePrefix('sug');
   const embedder = `test-suggest-${prefix}`;
   let ids: bigint[] = [];
-  let service: RunningService;
-  let client: ContextClient;
 
   beforeAll(async () => {
     await withClient(db.scalerUrl, async (c) => {
@@ -116,19 +106,16 @@ describe('SuggestRemediations', () => {
       }
     });
     await waitForReplica(db);
-    service = await startContext(db);
-    client = contextClient(service);
   }, 120_000);
-  afterAll(async () => {
-    await service?.stop();
-  });
 
   const query = () => ({
     case: 'vector' as const,
     value: { values: Array.from({ length: DIMS }, (_, i) => (i === 0 ? 1 : 0)), embedder },
   });
 
-  it('ranks by the lower bound of the similarity-weighted success rate, as computed here', async () => {
+  test('ranks by the lower bound of the similarity-weighted success rate, as computed here', async ({
+    contextClient: client,
+  }) => {
     const res = await client.suggestRemediations({ query: query(), limit: 10 }, auth);
     const want = expected(CASES, 0);
     expect(res.suggestions.map((s) => s.workflowName)).toEqual(want.map((w) => w.workflow));
@@ -150,7 +137,9 @@ describe('SuggestRemediations', () => {
     expect(res.plan?.method).toBe('exact');
   });
 
-  it('lists the evidence, most similar first, and counts undecided incidents apart', async () => {
+  test('lists the evidence, most similar first, and counts undecided incidents apart', async ({
+    contextClient: client,
+  }) => {
     const res = await client.suggestRemediations({ query: query(), limit: 10 }, auth);
     const restart = res.suggestions.find((s) => s.workflowName === 'restart')!;
     expect(restart.evidenceIncidentIds).toEqual([ids[0], ids[1], ids[2], ids[9]]);
@@ -161,7 +150,7 @@ describe('SuggestRemediations', () => {
     expect(drain.typicalDuration).toBeUndefined();
   });
 
-  it('honours min_similarity, neighbors and limit', async () => {
+  test('honours min_similarity, neighbors and limit', async ({ contextClient: client }) => {
     const near = await client.suggestRemediations({ query: query(), minSimilarity: 0.85 }, auth);
     expect(near.neighborsConsidered).toBe(7);
     expect(near.suggestions.map((s) => s.workflowName)).toEqual(
@@ -174,7 +163,7 @@ describe('SuggestRemediations', () => {
     expect(few.suggestions[0]!.successRate).toBeCloseTo(0.985 / (0.995 + 0.99 + 0.985), 4);
   });
 
-  it('rejects bad arguments with the field named', async () => {
+  test('rejects bad arguments with the field named', async ({ contextClient: client }) => {
     await expectCode(
       client.suggestRemediations({ query: query(), neighbors: 501 }, auth),
       Code.InvalidArgument,

@@ -1,30 +1,16 @@
 import { scaler } from '@autoserve/proto';
-import type { RunningService } from '@autoserve/runtime';
 import { Code } from '@connectrpc/connect';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startScaler } from '../../support/services.js';
-import { appName, expectCode, type ScalerClient, scalerClient } from './client.js';
+import type pg from 'pg';
+import { describe, expect } from 'vitest';
+import { serviceTest } from '../../support/fixtures.js';
+import { appName, expectCode } from './client.js';
 
-const db = inject('db');
+const test = serviceTest();
 const { AppStatus, AppMode } = scaler;
 
 describe('Scaler apps', () => {
-  let svc: RunningService;
-  let c: ScalerClient;
-  let owner: pg.Pool;
-  beforeAll(async () => {
-    svc = await startScaler(db);
-    c = scalerClient(svc.port);
-    owner = new pg.Pool({ connectionString: db.ownerUrl, max: 2 });
-  });
-  afterAll(async () => {
-    await svc?.stop();
-    await owner?.end();
-  });
-
   const spec = { image: 'autoserve/node-http:test', env: { GREETING: 'hi' } };
-  const events = async (app: string) =>
+  const events = async (owner: pg.Pool, app: string) =>
     (
       await owner.query<{ event_type: string; details: { to?: string } }>(
         'SELECT event_type, details FROM events WHERE app_name = $1 ORDER BY id',
@@ -32,7 +18,10 @@ describe('Scaler apps', () => {
       )
     ).rows;
 
-  it('registers an app with defaults, policy, health check and a registration event', async () => {
+  test('registers an app with defaults, policy, health check and a registration event', async ({
+    writer: c,
+    owner,
+  }) => {
     const name = appName('reg');
     const { app } = await c.registerApp({ name, spec });
     expect(app).toMatchObject({
@@ -52,7 +41,7 @@ describe('Scaler apps', () => {
     expect(got.scalingPolicy?.scaleDown?.stabilizationWindow?.seconds).toBe(300n);
     expect(got.healthCheck).toMatchObject({ path: '/', port: 0, expectedStatusCodes: [200] });
     expect(got.instances).toEqual([]);
-    expect((await events(name)).map((e) => e.event_type)).toEqual(['registration']);
+    expect((await events(owner, name)).map((e) => e.event_type)).toEqual(['registration']);
     await expectCode(
       c.registerApp({ name, spec }),
       Code.AlreadyExists,
@@ -60,7 +49,7 @@ describe('Scaler apps', () => {
     );
   });
 
-  it('rejects bad input naming the field, and writes nothing', async () => {
+  test('rejects bad input naming the field, and writes nothing', async ({ writer: c }) => {
     await expectCode(
       c.registerApp({ name: 'Bad_Name', spec }),
       Code.InvalidArgument,
@@ -98,12 +87,15 @@ describe('Scaler apps', () => {
     );
   });
 
-  it('is idempotent under retry: same request id returns the first result, changes nothing', async () => {
+  test('is idempotent under retry: same request id returns the first result, changes nothing', async ({
+    writer: c,
+    owner,
+  }) => {
     const name = appName('idem');
     const first = await c.registerApp({ requestId: 'req-1', name, spec, start: true });
     const again = await c.registerApp({ requestId: 'req-1', name, spec, start: true });
     expect(again).toEqual(first);
-    expect((await events(name)).length).toBe(1);
+    expect((await events(owner, name)).length).toBe(1);
     await expectCode(
       c.registerApp({ requestId: 'req-1', name: appName(), spec }),
       Code.AlreadyExists,
@@ -115,10 +107,13 @@ describe('Scaler apps', () => {
       Array.from({ length: 5 }, () => c.scaleApp({ requestId: 'scale-1', name, replicas: 3 })),
     );
     for (const r of scaled) expect(r).toEqual(scaled[0]);
-    expect((await events(name)).filter((e) => e.event_type === 'scaling').length).toBe(1);
+    expect((await events(owner, name)).filter((e) => e.event_type === 'scaling').length).toBe(1);
   });
 
-  it('follows the lifecycle and refuses illegal transitions with FailedPrecondition', async () => {
+  test('follows the lifecycle and refuses illegal transitions with FailedPrecondition', async ({
+    writer: c,
+    owner,
+  }) => {
     const name = appName('life');
     await c.registerApp({ name, spec });
     await expectCode(
@@ -158,7 +153,7 @@ describe('Scaler apps', () => {
       /is deleting; it cannot become deleting/,
     );
     await expectCode(c.setAppMode({ name, mode: AppMode.MANUAL }), Code.FailedPrecondition);
-    const types = (await events(name)).map((e) => `${e.event_type}:${e.details.to ?? ''}`);
+    const types = (await events(owner, name)).map((e) => `${e.event_type}:${e.details.to ?? ''}`);
     expect(types).toEqual([
       'registration:',
       'lifecycle:starting',
@@ -170,7 +165,7 @@ describe('Scaler apps', () => {
     await expectCode(c.getApp({ name: appName('none') }), Code.NotFound, /not found/);
   });
 
-  it('scales by hand only in manual mode and within the policy bounds', async () => {
+  test('scales by hand only in manual mode and within the policy bounds', async ({ writer: c }) => {
     const name = appName('scale');
     await c.registerApp({ name, spec, scalingPolicy: { minReplicas: 1, maxReplicas: 4 } });
     await expectCode(c.scaleApp({ name, replicas: 2 }), Code.FailedPrecondition, /auto mode/);
@@ -184,7 +179,10 @@ describe('Scaler apps', () => {
     await expectCode(c.setAppMode({ name, mode: 0 }), Code.InvalidArgument, /^mode:/);
   });
 
-  it('puts and gets policies and health checks, enforced in the RPC and the database', async () => {
+  test('puts and gets policies and health checks, enforced in the RPC and the database', async ({
+    writer: c,
+    owner,
+  }) => {
     const name = appName('pol');
     await c.registerApp({ name, spec });
     const { policy } = await c.putScalingPolicy({
@@ -245,7 +243,10 @@ describe('Scaler apps', () => {
     ).rejects.toThrow(/valid_replica_bounds/);
   });
 
-  it('lists apps with instance statistics, a status filter and validated page tokens', async () => {
+  test('lists apps with instance statistics, a status filter and validated page tokens', async ({
+    writer: c,
+    owner,
+  }) => {
     const names = [appName('list'), appName('list'), appName('list')];
     for (const n of names) await c.registerApp({ name: n, spec });
     await owner.query(

@@ -1,30 +1,23 @@
 import { common } from '@autoserve/proto';
-import { createPool, type Pool, type RunningService, withTx } from '@autoserve/runtime';
+import { withTx } from '@autoserve/runtime';
 import { Code } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { insertEvent } from '../../../scaler-service/src/queries/events.js';
 import { queryOnce } from '../../support/database.js';
-import { startScaler } from '../../support/services.js';
-import { appName, expectCode, type ScalerClient, scalerClient } from './client.js';
+import { serviceTest } from '../../support/fixtures.js';
+import { appName, expectCode } from './client.js';
 
-const db = inject('db');
+const test = serviceTest({
+  scalerEnv: { SCALER_EVENTS_POLL_INTERVAL: '300ms' },
+  scalerPoolMax: 12,
+});
 const { EventType, Severity } = common;
 
 describe('Scaler events', () => {
-  let svc: RunningService;
-  let c: ScalerClient;
-  let pool: Pool;
-  beforeAll(async () => {
-    svc = await startScaler(db, { SCALER_EVENTS_POLL_INTERVAL: '300ms' });
-    c = scalerClient(svc.port);
-    pool = await createPool({ url: db.scalerUrl, max: 12, applicationName: 'events-test' });
-  });
-  afterAll(async () => {
-    await svc?.stop();
-    await pool?.end();
-  });
-
-  it('lists events newest first with filters and validated page tokens', async () => {
+  test('lists events newest first with filters and validated page tokens', async ({
+    writer: c,
+    scalerPool: pool,
+  }) => {
     const name = appName('ev');
     await c.registerApp({ name, spec: { image: 'x' } });
     await c.setAppMode({ name, mode: 2 });
@@ -96,7 +89,10 @@ describe('Scaler events', () => {
     );
   });
 
-  it('watches new events within 1 s, filtered, and survives a lost LISTEN connection', async () => {
+  test('watches new events within 1 s, filtered, and survives a lost LISTEN connection', async ({
+    writer: c,
+    db,
+  }) => {
     const name = appName('watch');
     await c.registerApp({ name, spec: { image: 'x' } });
     const abort = new AbortController();
@@ -142,7 +138,11 @@ describe('Scaler events', () => {
     );
   });
 
-  it('resumes after reconnects with no gap and no duplicate under concurrent writers', async () => {
+  test('resumes after reconnects with no gap and no duplicate under concurrent writers', async ({
+    writer: c,
+    scalerPool: pool,
+    db,
+  }) => {
     const name = appName('resume');
     await c.registerApp({ name, spec: { image: 'x' } });
     const startId = (await c.listEvents({ pageSize: 1 })).events[0]!.id;

@@ -1,33 +1,22 @@
 import { common, scaler } from '@autoserve/proto';
-import type { RunningService } from '@autoserve/runtime';
 import { create } from '@bufbuild/protobuf';
 import { Code } from '@connectrpc/connect';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startScaler } from '../../support/services.js';
-import { appName, expectCode, type ScalerClient, scalerClient } from './client.js';
+import type pg from 'pg';
+import { describe, expect } from 'vitest';
+import { serviceTest } from '../../support/fixtures.js';
+import { appName, expectCode } from './client.js';
 
-const db = inject('db');
+const test = serviceTest();
 const { MetricType } = common;
 
 const at = (ms: number) => ({ seconds: BigInt(Math.floor(ms / 1000)), nanos: (ms % 1000) * 1e6 });
 
 describe('Scaler metrics ingest and windows', () => {
-  let svc: RunningService;
-  let c: ScalerClient;
-  let owner: pg.Pool;
   const app = appName('met');
-  beforeAll(async () => {
-    svc = await startScaler(db);
-    c = scalerClient(svc.port);
-    owner = new pg.Pool({ connectionString: db.ownerUrl, max: 2 });
-    await c.registerApp({ name: app, spec: { image: 'x' } });
+  test.beforeAll(async ({ writer }) => {
+    await writer.registerApp({ name: app, spec: { image: 'x' } });
   });
-  afterAll(async () => {
-    await svc?.stop();
-    await owner?.end();
-  });
-  const count = async (name: string) =>
+  const count = async (owner: pg.Pool, name: string) =>
     (
       await owner.query<{ n: number }>(
         'SELECT count(*)::int AS n FROM metrics WHERE app_name = $1',
@@ -35,7 +24,10 @@ describe('Scaler metrics ingest and windows', () => {
       )
     ).rows[0]!.n;
 
-  it('stores a unary batch with every column and answers after commit', async () => {
+  test('stores a unary batch with every column and answers after commit', async ({
+    writer: c,
+    owner,
+  }) => {
     const now = Date.now();
     const res = await c.ingestMetrics({
       samples: [
@@ -84,8 +76,8 @@ describe('Scaler metrics ingest and windows', () => {
     expect(Math.abs(new Date(rows[1].timestamp).getTime() - Date.now())).toBeLessThan(5000);
   });
 
-  it('rejects the whole batch, naming the first bad sample', async () => {
-    const before = await count(app);
+  test('rejects the whole batch, naming the first bad sample', async ({ writer: c, owner }) => {
+    const before = await count(owner, app);
     const ok = { appName: app, metricType: MetricType.RPS, value: 1 };
     const bad = async (sample: object, message: string | RegExp, code = Code.InvalidArgument) =>
       expectCode(
@@ -121,17 +113,23 @@ describe('Scaler metrics ingest and windows', () => {
       Code.InvalidArgument,
       'samples: must not be empty',
     );
-    expect(await count(app)).toBe(before);
+    expect(await count(owner, app)).toBe(before);
   });
 
-  it('accepts an app registered a moment ago (cache refreshed on miss)', async () => {
+  test('accepts an app registered a moment ago (cache refreshed on miss)', async ({
+    writer: c,
+    owner,
+  }) => {
     const fresh = appName('fresh');
     await c.registerApp({ name: fresh, spec: { image: 'x' } });
     await c.ingestMetrics({ samples: [{ appName: fresh, metricType: MetricType.RPS, value: 1 }] });
-    expect(await count(fresh)).toBe(1);
+    expect(await count(owner, fresh)).toBe(1);
   });
 
-  it('streams batches (client stream) and acks each committed batch (bidi)', async () => {
+  test('streams batches (client stream) and acks each committed batch (bidi)', async ({
+    writer: c,
+    owner,
+  }) => {
     const name = appName('stream');
     await c.registerApp({ name, spec: { image: 'x' } });
     const batch = (n: number) =>
@@ -147,7 +145,7 @@ describe('Scaler metrics ingest and windows', () => {
     }
     const res = await c.streamMetrics(batches());
     expect(res).toMatchObject({ batchesCommitted: 5n, samplesCommitted: 5000n });
-    expect(await count(name)).toBe(5000);
+    expect(await count(owner, name)).toBe(5000);
 
     async function* acked() {
       for (let i = 0; i < 4; i++) yield { sequence: BigInt(i), samples: batch(500) };
@@ -155,7 +153,7 @@ describe('Scaler metrics ingest and windows', () => {
     const acks: bigint[] = [];
     for await (const ack of c.streamMetricsAcked(acked())) {
       // Acked means committed: visible to another connection now.
-      expect(await count(name)).toBeGreaterThanOrEqual(5000 + 500 * (acks.length + 1));
+      expect(await count(owner, name)).toBeGreaterThanOrEqual(5000 + 500 * (acks.length + 1));
       acks.push(ack.sequence);
       expect(ack.samplesCommitted).toBe(500n);
     }
@@ -185,7 +183,9 @@ describe('Scaler metrics ingest and windows', () => {
     expect(seen).toEqual([10n]);
   });
 
-  it('aggregates windows per metric type (avg/min/max/percentiles/count)', async () => {
+  test('aggregates windows per metric type (avg/min/max/percentiles/count)', async ({
+    writer: c,
+  }) => {
     const name = appName('win');
     await c.registerApp({ name, spec: { image: 'x' } });
     const now = Date.now();

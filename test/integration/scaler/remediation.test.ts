@@ -1,29 +1,15 @@
 import { common } from '@autoserve/proto';
-import { createPool, type Pool, type RunningService } from '@autoserve/runtime';
 import { Code } from '@connectrpc/connect';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { describe, expect } from 'vitest';
 import { refreshSuccessRates } from '../../../scaler-service/src/remediation/success-rates.js';
 import { queryOnce } from '../../support/database.js';
-import { startScaler } from '../../support/services.js';
-import { expectCode, type ScalerClient, scalerClient } from './client.js';
+import { serviceTest } from '../../support/fixtures.js';
+import { expectCode } from './client.js';
 
-const db = inject('db');
+const test = serviceTest();
 const { RemediationPhase, WorkflowPhase, Priority, ActionResult } = common;
 
 describe('Scaler remediation history writes', () => {
-  let svc: RunningService;
-  let c: ScalerClient;
-  let pool: Pool;
-  beforeAll(async () => {
-    svc = await startScaler(db);
-    c = scalerClient(svc.port);
-    pool = await createPool({ url: db.scalerUrl, max: 2, applicationName: 'remediation-test' });
-  });
-  afterAll(async () => {
-    await svc?.stop();
-    await pool?.end();
-  });
-
   const request = (name: string) => ({
     name,
     namespace: 'prod',
@@ -38,7 +24,10 @@ describe('Scaler remediation history writes', () => {
     labels: { team: 'core' },
   });
 
-  it('records a remediation request idempotently and updates its phase as it progresses', async () => {
+  test('records a remediation request idempotently and updates its phase as it progresses', async ({
+    writer: c,
+    db,
+  }) => {
     const first = await c.recordRemediationRequest({ requestId: 'rr-1', record: request('rr-a') });
     expect(first.record).toMatchObject({
       name: 'rr-a',
@@ -91,7 +80,11 @@ describe('Scaler remediation history writes', () => {
     await expectCode(c.recordRemediationRequest({}), Code.InvalidArgument, 'record: is required');
   });
 
-  it('records processing, AI analysis, workflow and action executions and their updates', async () => {
+  test('records processing, AI analysis, workflow and action executions and their updates', async ({
+    writer: c,
+    scalerPool: pool,
+    db,
+  }) => {
     const p = await c.recordRemediationProcessing({
       record: {
         name: 'proc-1',
@@ -234,7 +227,10 @@ describe('Scaler remediation history writes', () => {
     expect(Number(rates.rows[0]?.successful)).toBeGreaterThanOrEqual(1);
   });
 
-  it('stores incident embeddings from a vector or from text, copying the request fields', async () => {
+  test('stores incident embeddings from a vector or from text, copying the request fields', async ({
+    writer: c,
+    db,
+  }) => {
     const rr = await c.recordRemediationRequest({ record: request('rr-emb') });
     const id = rr.record!.id;
     const values = Array.from({ length: 1536 }, (_, i) => Math.sin(i));

@@ -2,11 +2,19 @@ import http2 from 'node:http2';
 import type { RunningService } from '@autoserve/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { serviceTest } from '../../support/fixtures.js';
 import { rawClients } from '../../support/raw-grpc.js';
-import { eventually, startScaler, TOKENS } from '../../support/services.js';
-import { appName, expectCode, type ScalerClient, scalerClient } from './client.js';
+import { eventually, startScaler } from '../../support/services.js';
+import { appName, expectCode, type ScalerClient } from './client.js';
 
 const db = inject('db');
+const test = serviceTest({
+  scalerEnv: {
+    GRPC_MAX_STREAMS: '4',
+    GRPC_MAX_STREAMS_PER_PRINCIPAL: '3',
+    GRPC_MAX_HEALTH_WATCHES: '2',
+  },
+});
 
 /** An open stream: `ready` settles with its first message or its error. */
 interface Open {
@@ -34,26 +42,15 @@ function hold(c: ScalerClient, app: string): Open {
 }
 
 describe('stream limits', () => {
-  let svc: RunningService;
-  let writer: ScalerClient;
-  let reader: ScalerClient;
-  let app: string;
-  beforeAll(async () => {
-    svc = await startScaler(db, {
-      GRPC_MAX_STREAMS: '4',
-      GRPC_MAX_STREAMS_PER_PRINCIPAL: '3',
-      GRPC_MAX_HEALTH_WATCHES: '2',
-    });
-    writer = scalerClient(svc.port, TOKENS.write);
-    reader = scalerClient(svc.port, TOKENS.read);
-    app = appName('limits');
+  const app = appName('limits');
+  test.beforeAll(async ({ writer }) => {
     await writer.registerApp({ name: app, spec: { image: 'x' } });
   });
-  afterAll(async () => {
-    await svc?.stop();
-  });
 
-  it('caps streams per principal and in total with ResourceExhausted, and frees a slot on cancel', async () => {
+  test('caps streams per principal and in total with ResourceExhausted, and frees a slot on cancel', async ({
+    writer,
+    reader,
+  }) => {
     const held = [hold(writer, app), hold(writer, app), hold(writer, app)];
     await Promise.all(held.map((h) => h.ready));
     await expectCode(
@@ -97,7 +94,7 @@ describe('stream limits', () => {
     for (const h of held) h.close();
   });
 
-  it('does not leak slots of streams that fail', async () => {
+  test('does not leak slots of streams that fail', async ({ writer }) => {
     await eventually(async () => {
       const h = hold(writer, app);
       const ok = await h.ready.then(
@@ -132,7 +129,9 @@ describe('stream limits', () => {
     for (const h of three) h.close();
   });
 
-  it('caps grpc.health.v1 Watch streams (no token there) and frees them on cancel', async () => {
+  test('caps grpc.health.v1 Watch streams (no token there) and frees them on cancel', async ({
+    scaler: svc,
+  }) => {
     const raw = rawClients(`127.0.0.1:${svc.port}`);
     const firstStatus = (call: ReturnType<typeof raw.watch>) =>
       new Promise<string>((resolve, reject) => {

@@ -1,33 +1,25 @@
-import type { RunningService } from '@autoserve/runtime';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { startScaler, TOKENS } from '../../support/services.js';
-import { appName, type ScalerClient, scalerClient } from '../scaler/client.js';
+import { describe, expect } from 'vitest';
+import { serviceTest } from '../../support/fixtures.js';
+import { appName } from '../scaler/client.js';
 
-const db = inject('db');
+const test = serviceTest();
 
 // Issue 9, item 3: an app's env and its health-check headers hold secrets (API keys, basic
 // auth). A read-scope token (dashboards, the Context side) sees the keys, never the values;
 // the write scope, which could set them anyway, sees everything.
 describe('secret values in app specs and health checks', () => {
-  let svc: RunningService;
-  let writer: ScalerClient;
-  let reader: ScalerClient;
   const name = appName('redact');
   const env = { DATABASE_PASSWORD: 'hunter2-secret', GREETING: 'hi' };
   const headers = { authorization: 'Bearer probe-secret' };
-  beforeAll(async () => {
-    svc = await startScaler(db);
-    writer = scalerClient(svc.port, TOKENS.write);
-    reader = scalerClient(svc.port, TOKENS.read);
+  test.beforeAll(async ({ writer }) => {
     await writer.registerApp({
       name,
       spec: { image: 'autoserve/node-http:test', env },
       healthCheck: { path: '/healthz', headers },
     });
   });
-  afterAll(() => svc?.stop());
 
-  it('a read token sees the keys with redacted values', async () => {
+  test('a read token sees the keys with redacted values', async ({ reader }) => {
     const got = await reader.getApp({ name });
     expect(got.app?.spec?.env).toEqual({ DATABASE_PASSWORD: '[redacted]', GREETING: '[redacted]' });
     expect(got.healthCheck?.headers).toEqual({ authorization: '[redacted]' });
@@ -39,7 +31,7 @@ describe('secret values in app specs and health checks', () => {
     expect(all).not.toContain('probe-secret');
   });
 
-  it('a write token sees the values', async () => {
+  test('a write token sees the values', async ({ writer }) => {
     const got = await writer.getApp({ name });
     expect(got.app?.spec?.env).toEqual(env);
     expect(got.healthCheck?.headers).toEqual(headers);

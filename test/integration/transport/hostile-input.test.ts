@@ -1,11 +1,10 @@
 import { common, context, scaler } from '@autoserve/proto';
-import type { RunningService } from '@autoserve/runtime';
 import { create, type DescMessage, type MessageInitShape, toBinary } from '@bufbuild/protobuf';
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { rawClients } from '../../support/raw-grpc.js';
-import { startContext, startScaler, TOKENS } from '../../support/services.js';
+import { describe, expect } from 'vitest';
+import { serviceTest } from '../../support/fixtures.js';
+import { TOKENS } from '../../support/services.js';
 
-const db = inject('db');
+const test = serviceTest();
 const SCALER = '/autoserve.scaler.v1.ScalerService';
 const CONTEXT = '/autoserve.context.v1.ContextService';
 const INVALID_ARGUMENT = 3;
@@ -18,21 +17,7 @@ function bytes<S extends DescMessage>(schema: S, init: MessageInitShape<S>): Buf
 const nul = 'must not contain NUL (\\u0000)';
 
 describe('hostile strings and sizes are refused at the edge', () => {
-  let scalerSvc: RunningService;
-  let contextSvc: RunningService;
-  let s: ReturnType<typeof rawClients>;
-  let c: ReturnType<typeof rawClients>;
   const write = { authorization: `Bearer ${TOKENS.write}` };
-  beforeAll(async () => {
-    [scalerSvc, contextSvc] = await Promise.all([startScaler(db), startContext(db)]);
-    s = rawClients(`127.0.0.1:${scalerSvc.port}`);
-    c = rawClients(`127.0.0.1:${contextSvc.port}`);
-  });
-  afterAll(async () => {
-    s?.close();
-    c?.close();
-    await Promise.all([scalerSvc?.stop(), contextSvc?.stop()]);
-  });
 
   const spec = { image: 'busybox', command: ['httpd'] };
   const cases: [string, string, () => Buffer, string][] = [
@@ -124,13 +109,16 @@ describe('hostile strings and sizes are refused at the edge', () => {
       'environment',
     ],
   ];
-  it.each(cases)('NUL in %s is InvalidArgument naming the field', async (_, path, body, field) => {
-    const client = path.startsWith(SCALER) ? s : c;
-    const r = await client.rawUnary(path, body(), write);
-    expect(r).toEqual({ code: INVALID_ARGUMENT, details: `${field}: ${nul}` });
-  });
+  test.for(cases)(
+    'NUL in %s is InvalidArgument naming the field',
+    async ([, path, body, field], { rawScaler, rawContext }) => {
+      const client = path.startsWith(SCALER) ? rawScaler : rawContext;
+      const r = await client.rawUnary(path, body(), write);
+      expect(r).toEqual({ code: INVALID_ARGUMENT, details: `${field}: ${nul}` });
+    },
+  );
 
-  it('malformed protobuf is InvalidArgument, not Internal', async () => {
+  test('malformed protobuf is InvalidArgument, not Internal', async ({ rawScaler: s }) => {
     // Field 1 (name) claims 127 bytes that never come; then invalid UTF-8 in a string.
     for (const body of [Buffer.from([0x0a, 0x7f]), Buffer.from([0x0a, 0x02, 0xc3, 0x28])]) {
       const r = await s.rawUnary(`${SCALER}/GetApp`, body, write);
@@ -139,9 +127,9 @@ describe('hostile strings and sizes are refused at the edge', () => {
     }
   });
 
-  it.each(['GetApp', 'RegisterApp', 'ScaleApp', 'UpdateApp'])(
+  test.for(['GetApp', 'RegisterApp', 'ScaleApp', 'UpdateApp'])(
     'a 1 MB name in %s is refused by the size limit before decoding',
-    async (method) => {
+    async (method, { rawScaler: s }) => {
       const name = 'a'.repeat(1 << 20);
       const body =
         method === 'RegisterApp'

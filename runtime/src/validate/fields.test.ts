@@ -1,7 +1,7 @@
-import { checkNumber } from '@autoserve/runtime';
 import { Code, ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
 import {
+  checkNumber,
   countOrDefault,
   durationMs,
   knownEnum,
@@ -10,7 +10,7 @@ import {
   requiredText,
   timeRange,
   timestampText,
-} from './fields.js';
+} from './index.js';
 
 const invalid = (fn: () => unknown, field: string) => {
   let err: unknown;
@@ -53,12 +53,12 @@ describe('field validation', () => {
     expect(timestampText('t', ts(1_700_000_000, 123_456_789))).toBe('2023-11-14T22:13:20.123456Z');
     invalid(() => timestampText('t', ts(1, -1)), 't');
     invalid(() => timestampText('t', ts(300_000_000_000)), 't');
-    expect(timeRange(ts(10), ts(10), 'a', 'b')).toEqual({
+    expect(timeRange('a', ts(10), 'b', ts(10))).toEqual({
       after: '1970-01-01T00:00:10.000000Z',
       before: '1970-01-01T00:00:10.000000Z',
     });
-    invalid(() => timeRange(ts(10), ts(9), 'a', 'b'), 'b');
-    expect(timeRange(undefined, ts(9), 'a', 'b').after).toBeUndefined();
+    invalid(() => timeRange('a', ts(10), 'b', ts(9)), 'b');
+    expect(timeRange('a', undefined, 'b', ts(9)).after).toBeUndefined();
   });
 
   it('checks durations', () => {
