@@ -41,15 +41,23 @@ export async function getEngineMetrics(db: Db, opts: MetricsRequest): Promise<En
 
 /**
  * Window aggregates for the decision engine, for many apps in two statements
- * over the (app_name, metric_type, timestamp) index (each app with its own
- * window, lookback and activation metric): per-instance means of instance
- * samples, app-level means / p95 / least-squares slope, which metrics the app
- * reported in the lookback, the latency baseline (lowest 10 s p95 of the last
- * hour; given by the caller when it keeps them, since they move slowly) and
- * when traffic was last above zero. Instance rows never stand in
- * for an app-level value of a per-instance metric (the engine treats a
- * metric whose counted instances are silent as invalid, as the HPA does);
- * the app value derived from them only feeds trends and activation.
+ * (each app with its own window, lookback and activation metric): per-instance
+ * means of instance samples, app-level means / p95 / least-squares slope,
+ * which metrics the app reported in the lookback, and when traffic was last
+ * above zero (the second statement); the latency baseline (lowest 10 s p95 of the last hour) comes
+ * from the caller when it keeps them, since they move slowly. Instance rows
+ * never stand in for an app-level value of a per-instance metric (the engine
+ * treats a metric whose counted instances are silent as invalid, as the HPA
+ * does); the app value derived from them only feeds trends and activation.
+ *
+ * Every part is a LATERAL subquery per app that the planner cannot flatten
+ * (an aggregate, LIMIT 1), so each is a range scan of
+ * idx_metrics_app_type_time for that app's window: flattened into a join, the
+ * aggregate was hashed over the whole metrics table (0.9 s for 1,000 apps,
+ * growing with the table) and the lookback EXISTS became a semi-join reading
+ * every sample of the lookback. Run it with jit off (see evaluateApps):
+ * 1,000 cheap probes add up to a plan cost that triggers JIT compilation,
+ * which took longer than the query.
  */
 export async function getEngineMetricsForApps(
   db: Db,
@@ -60,32 +68,37 @@ export async function getEngineMetricsForApps(
   if (reqs.length === 0) return out;
   const names = reqs.map((r) => r.appName);
   const types = [...new Set([...SCALING, ...reqs.map((r) => r.activation)])];
-  const res = await db.query<Row & { app_name: string }>(
-    `SELECT m.app_name, m.metric_type,
-            CASE WHEN m.aggregation_level = 'instance' THEN m.instance_id END AS instance_id,
-            avg(m.value)::float8 AS avg,
-            -- Only app-level latency needs its p95, only app-level series a slope.
-            (percentile_cont(0.95) WITHIN GROUP (ORDER BY m.value)
-               FILTER (WHERE m.metric_type = 'latency_p95'))::float8 AS p95,
-            regr_slope(m.value, extract(epoch FROM m.timestamp))
-              FILTER (WHERE m.aggregation_level <> 'instance')::float8 AS slope
+  const res = await db.query<Row & { app: string }>(
+    `SELECT w.app, a.*
        FROM unnest($1::text[], $2::int[]) w(app, secs)
-       JOIN metrics m ON m.app_name = w.app AND m.metric_type = ANY ($3)
-        AND m.timestamp > now() - make_interval(secs => w.secs)
-      GROUP BY 1, 2, 3`,
+      CROSS JOIN LATERAL (
+         SELECT m.metric_type,
+                CASE WHEN m.aggregation_level = 'instance' THEN m.instance_id END AS instance_id,
+                avg(m.value)::float8 AS avg,
+                -- Only app-level latency needs its p95, only app-level series a slope.
+                (percentile_cont(0.95) WITHIN GROUP (ORDER BY m.value)
+                   FILTER (WHERE m.metric_type = 'latency_p95'))::float8 AS p95,
+                regr_slope(m.value, extract(epoch FROM m.timestamp))
+                  FILTER (WHERE m.aggregation_level <> 'instance')::float8 AS slope
+           FROM metrics m
+          WHERE m.app_name = w.app AND m.metric_type = ANY ($3)
+            AND m.timestamp > now() - make_interval(secs => w.secs)
+          GROUP BY 1, 2) a`,
     [names, reqs.map((r) => r.windowSeconds), types],
   );
   // Index probes, not aggregates: whether each type has a sample in the
-  // lookback, and the newest positive traffic sample.
+  // lookback (LIMIT 1: an EXISTS here was turned into a semi-join over the
+  // whole lookback), and the newest positive traffic sample.
   const meta = await db.query<{
     app: string;
     reported: string[] | null;
     last_active: Date | null;
   }>(
     `SELECT w.app,
-       ARRAY(SELECT t FROM unnest($3::text[]) t
-              WHERE EXISTS (SELECT 1 FROM metrics WHERE app_name = w.app AND metric_type = t
-                              AND timestamp > now() - make_interval(secs => w.secs))) AS reported,
+       ARRAY(SELECT t FROM unnest($3::text[]) t,
+               LATERAL (SELECT 1 FROM metrics WHERE app_name = w.app AND metric_type = t
+                          AND timestamp > now() - make_interval(secs => w.secs) LIMIT 1) e
+       ) AS reported,
        (SELECT max(l.ts) FROM unnest(ARRAY['rps', 'active_connections', w.activation]) a(t),
           LATERAL (SELECT timestamp AS ts FROM metrics
                     WHERE app_name = w.app AND metric_type = a.t AND value > 0
@@ -96,7 +109,11 @@ export async function getEngineMetricsForApps(
   );
   const base = baselines ?? (await getLatencyBaselines(db, names));
   const rowsByApp = new Map<string, Row[]>();
-  for (const r of res.rows) rowsByApp.set(r.app_name, [...(rowsByApp.get(r.app_name) ?? []), r]);
+  for (const r of res.rows) {
+    const list = rowsByApp.get(r.app) ?? [];
+    list.push(r);
+    rowsByApp.set(r.app, list);
+  }
   const metaByApp = new Map(meta.rows.map((m) => [m.app, m]));
   for (const req of reqs) {
     const m = metaByApp.get(req.appName);
