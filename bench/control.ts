@@ -1,5 +1,6 @@
 /**
- * `npm run bench -- control [--seeds=1,2,3,4,5] [--apps=1000] [--passes=5] [--no-scale]`:
+ * `npm run bench -- control [--seeds=1,2,3,4,5] [--apps=1000] [--passes=5] [--no-scale]
+ *   [--baseline=<checkout root>]`:
  * control quality of the decision engine, and the control loop's cost.
  *
  * Quality: replays two trace families through a service model (latency rises
@@ -13,7 +14,10 @@
  * down stabilization window) per trace.
  *
  * Scale: one control-loop pass over N apps x 5 instances (fake runtime, real
- * database): pass time p50/p95 and database round trips per app.
+ * database): pass time p50/p95 and database round trips per app. With
+ * --baseline, another checkout's control pass runs alternately with ours on
+ * the same data (before/after side by side in one run): both medians and
+ * their ratio.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -116,12 +120,20 @@ export async function main(args: string[]): Promise<void> {
   if (!args.includes('--no-scale')) {
     const apps = Number(arg(args, 'apps', '1000'));
     const passes = Number(arg(args, 'passes', '5'));
-    scale = await controlScale(apps, 5, passes);
+    const baseline = arg(args, 'baseline', '');
+    scale = await controlScale(apps, 5, passes, baseline || undefined);
     process.stdout.write(
       `control pass, ${scale.apps} apps x ${scale.instancesPerApp} instances (fake runtime, real db): ` +
         `p50 ${scale.passMs.p50} ms, p95 ${scale.passMs.p95} ms over ${scale.passes} passes, ` +
         `${scale.roundTripsPerApp.toFixed(3)} round trips per app\n`,
     );
+    if (scale.baseline) {
+      const b = scale.baseline;
+      process.stdout.write(
+        `  baseline ${b.tree}, alternated on the same data: p50 ${b.passMs.p50} ms, p95 ${b.passMs.p95} ms; ` +
+          `baseline/ours p50 ${b.ratioP50}x\n`,
+      );
+    }
     for (const [k, ms] of Object.entries(scale.msPerPass)) {
       const perPass = (scale.statementsPerApp[k] ?? 0) * scale.apps;
       process.stdout.write(`  ${pad(perPass.toFixed(1), 5)}/pass ${pad(ms, 6)} ms/pass  ${k}\n`);

@@ -28,23 +28,28 @@ function countingPool(url: string): {
     const k = kindOf(q);
     kinds.set(k, (kinds.get(k) ?? 0) + 1);
   };
-  const poolQuery = pool.query.bind(pool);
-  // pool.query runs on a checked-out client, whose query is counted below:
-  // only its time is taken here.
-  pool.query = ((...a: unknown[]) => {
-    const t = performance.now();
-    const p = (poolQuery as (...x: unknown[]) => Promise<unknown>)(...a);
-    const k = kindOf(a[0]);
-    void p.finally(() => times.set(k, (times.get(k) ?? 0) + performance.now() - t)).catch(() => {});
-    return p;
-  }) as typeof pool.query;
+  const took = (k: string, t: number) => times.set(k, (times.get(k) ?? 0) + performance.now() - t);
+  // pool.query runs on a checked-out client too (with a callback), so every
+  // statement is counted and timed here once, in a transaction or not.
   pool.on('acquire', (client: pg.PoolClient & { counted?: boolean }) => {
     if (client.counted) return;
     client.counted = true;
     const q = client.query.bind(client);
     client.query = ((...a: unknown[]) => {
       note(a[0]);
-      return (q as (...x: unknown[]) => unknown)(...a);
+      const k = kindOf(a[0]);
+      const t = performance.now();
+      const last = a.at(-1);
+      if (typeof last === 'function') {
+        a[a.length - 1] = (...r: unknown[]) => {
+          took(k, t);
+          return (last as (...x: unknown[]) => unknown)(...r);
+        };
+        return (q as (...x: unknown[]) => unknown)(...a);
+      }
+      const p = (q as (...x: unknown[]) => unknown)(...a);
+      if (p instanceof Promise) void p.finally(() => took(k, t)).catch(() => {});
+      return p;
     }) as typeof client.query;
   });
   return { pool, count: () => n, kinds, times };
@@ -58,8 +63,22 @@ export interface ScaleFigure {
   roundTripsPerApp: number;
   /** Statements per app per pass by their first words, most frequent first. */
   statementsPerApp: Record<string, number>;
-  /** Milliseconds per pass spent in each kind of statement (pool.query only). */
+  /** Milliseconds per pass spent in each kind of statement (sent to answered). */
   msPerPass: Record<string, number>;
+  /** With a baseline tree: its passes, alternated with ours on the same data. */
+  baseline?: { tree: string; passMs: { p50: number; p95: number; max: number }; ratioP50: number };
+}
+
+function summary(times: readonly number[]) {
+  const sorted = [...times].sort((a, b) => a - b);
+  const r = (v: number) => Math.round(v);
+  return { p50: r(percentile(sorted, 50)), p95: r(percentile(sorted, 95)), max: r(sorted.at(-1)!) };
+}
+
+/** The control-loop modules a pass is built from (ours, or another checkout's). */
+interface PassModules {
+  createControlShell: typeof createControlShell;
+  createPgControlStore: typeof createPgControlStore;
 }
 
 /**
@@ -67,13 +86,24 @@ export interface ScaleFigure {
  * of `perApp` instances each, with a fake runtime and the real database:
  * every app in auto mode is evaluated on every pass (evaluation interval 0),
  * with per-instance CPU and app-level rps/latency in its window. The first
- * pass creates the instances; the figure is the steady-state passes after.
+ * pass creates the instances, a second (untimed) one reads the latency
+ * baselines, which a process reads once at start and then keeps; the figure
+ * is the steady-state passes after. `baselineTree`: the root of another
+ * checkout (e.g. `git archive main`, node_modules linked) whose control pass
+ * runs alternately with ours (ABBA) on the same data, so before/after is
+ * measured side by side in one run on a noisy machine.
  */
-export async function controlScale(apps: number, perApp: number, passes: number) {
+export async function controlScale(
+  apps: number,
+  perApp: number,
+  passes: number,
+  baselineTree?: string,
+) {
   const db = await benchDatabase('autoserve_bench_control');
   const { pool, count, kinds, times: spent } = countingPool(db.primaryUrl);
   // Setup and the fresh samples between passes go through their own pool (not counted).
   const admin = new pg.Pool({ connectionString: db.primaryUrl, max: 2 });
+  const pools: pg.Pool[] = [];
   try {
     await admin.query("DELETE FROM applications WHERE name LIKE 'scale-%'");
     await admin.query("DELETE FROM metrics WHERE app_name LIKE 'scale-%'");
@@ -99,15 +129,33 @@ export async function controlScale(apps: number, perApp: number, passes: number)
     // The production store, fencing included: this run holds the current term.
     const term = await bumpLeaderTerm(admin, 'bench');
     const leadership = { isLeader: () => true, term: () => term };
-    const { pass } = createControlShell({
-      store: createPgControlStore({ pool, leadership, statementTimeoutMs: 30_000 }),
-      runtime,
-      leadership,
-      clock: systemClock,
-      log,
-      ports: { allocate: async (taken) => (taken.has(++port) ? ++port : port) },
-      config: { evaluationIntervalMs: 0, outcomeTimeoutMs: 60_000, stopGraceMs: 0, drainMs: 0 },
-    });
+    const make = (m: PassModules, on: pg.Pool) =>
+      m.createControlShell({
+        store: m.createPgControlStore({ pool: on, leadership, statementTimeoutMs: 30_000 }),
+        runtime,
+        leadership,
+        clock: systemClock,
+        log,
+        ports: { allocate: async (taken) => (taken.has(++port) ? ++port : port) },
+        config: { evaluationIntervalMs: 0, outcomeTimeoutMs: 60_000, stopGraceMs: 0, drainMs: 0 },
+      }).pass;
+    const pass = make({ createControlShell, createPgControlStore }, pool);
+    // The baseline's pass gets a pool of its own: the statement counts are ours.
+    const otherPool = new pg.Pool({ connectionString: db.primaryUrl, max: 4 });
+    pools.push(otherPool);
+    const other = baselineTree
+      ? make(
+          {
+            ...((await import(
+              `${baselineTree}/scaler-service/src/control/loop.ts`
+            )) as PassModules),
+            ...((await import(
+              `${baselineTree}/scaler-service/src/control/pg-store.ts`
+            )) as PassModules),
+          },
+          otherPool,
+        )
+      : undefined;
     await pass.run();
     // As the health checker would: every instance up and passing its probe.
     await admin.query(
@@ -138,7 +186,10 @@ export async function controlScale(apps: number, perApp: number, passes: number)
          FROM applications, generate_series(80, 3590, 10) s WHERE name LIKE 'scale-%'`,
     );
     await admin.query('ANALYZE metrics; ANALYZE instances; ANALYZE scaling_decisions');
+    await pass.run();
+    await other?.run();
     const times: number[] = [];
+    const otherTimes: number[] = [];
     const trips: number[] = [];
     for (let i = 0; i < passes; i++) {
       await fresh();
@@ -146,25 +197,25 @@ export async function controlScale(apps: number, perApp: number, passes: number)
         kinds.clear();
         spent.clear();
       }
-      const before = count();
-      const t = performance.now();
-      await pass.run();
-      times.push(performance.now() - t);
-      trips.push(count() - before);
+      // ABBA: neither side always runs right after the fresh samples.
+      const order = other && i % 2 === 1 ? [other, pass] : [pass, other];
+      for (const p of order) {
+        if (!p) continue;
+        const before = count();
+        const t = performance.now();
+        await p.run();
+        if (p === pass) {
+          times.push(performance.now() - t);
+          trips.push(count() - before);
+        } else otherTimes.push(performance.now() - t);
+      }
     }
+    const ours = summary(times);
     return {
       apps,
       instancesPerApp: perApp,
       passes,
-      passMs: (() => {
-        const sorted = [...times].sort((a, b) => a - b);
-        const r = (v: number) => Math.round(v);
-        return {
-          p50: r(percentile(sorted, 50)),
-          p95: r(percentile(sorted, 95)),
-          max: r(sorted.at(-1)!),
-        };
-      })(),
+      passMs: ours,
       roundTripsPerApp: trips.reduce((a, b) => a + b, 0) / trips.length / apps,
       msPerPass: Object.fromEntries(
         [...spent].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, Math.round(v / passes)]),
@@ -172,11 +223,21 @@ export async function controlScale(apps: number, perApp: number, passes: number)
       statementsPerApp: Object.fromEntries(
         [...kinds].sort((a, b) => b[1] - a[1]).map(([k, v]) => [k, v / passes / apps]),
       ),
+      ...(baselineTree
+        ? {
+            baseline: {
+              tree: baselineTree,
+              passMs: summary(otherTimes),
+              ratioP50: Math.round((summary(otherTimes).p50 / ours.p50) * 100) / 100,
+            },
+          }
+        : {}),
     } satisfies ScaleFigure;
   } finally {
     await admin.query("DELETE FROM applications WHERE name LIKE 'scale-%'").catch(() => {});
     await admin.query("DELETE FROM metrics WHERE app_name LIKE 'scale-%'").catch(() => {});
     await admin.end();
     await pool.end();
+    for (const p of pools) await p.end();
   }
 }

@@ -1,8 +1,9 @@
-import { recordScalingDecision } from '@autoserve/runtime';
+import { recordScalingDecision, withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import { evaluateWithHistory, historySeconds } from '../decision/history.js';
 import type { Decision } from '../decision/types.js';
 import type { AppRow } from '../queries/apps.js';
+import type { Db } from '../queries/db.js';
 import {
   listHistoriesOfApps,
   type NonActing,
@@ -28,7 +29,7 @@ import { toEnginePolicy } from './policy.js';
  */
 export function createBaselineCache(maxAgeMs = 60_000) {
   const kept = new Map<string, { value: number | null; at: number }>();
-  const read = async (pool: pg.Pool, names: readonly string[], now: number) => {
+  const read = async (db: Db, names: readonly string[], now: number) => {
     // An app without a baseline yet (no latency in the last hour) is asked
     // again every pass: the first samples must switch the queue model on.
     const unknown = names.filter((n) => (kept.get(n)?.value ?? null) === null);
@@ -42,7 +43,7 @@ export function createBaselineCache(maxAgeMs = 60_000) {
       .sort((a, b) => kept.get(a)!.at - kept.get(b)!.at)
       .slice(0, Math.max(1, Math.ceil(names.length / 12)));
     const stale = [...unknown, ...aged];
-    for (const [app, value] of await listLatencyBaselinesOfApps(pool, stale)) {
+    for (const [app, value] of await listLatencyBaselinesOfApps(db, stale)) {
       kept.set(app, { value, at: now });
     }
     return new Map(names.map((n) => [n, kept.get(n)?.value ?? null]));
@@ -75,26 +76,36 @@ export async function evaluateApps(
 ): Promise<Map<string, Decision | undefined>> {
   const out = new Map<string, Decision | undefined>();
   if (apps.length === 0) return out;
-  const stored = await listPoliciesOfApps(
+  // The reads for all apps in one read-only transaction with JIT off: a
+  // thousand apps' cheap per-app index probes add up to a plan cost over
+  // jit_above_cost, and compiling took longer than running (1-2 s a pass).
+  const { policies, metrics, histories } = await withTx(
     pool,
-    apps.map((a) => a.name),
-  );
-  const policies = new Map(apps.map((a) => [a.name, toEnginePolicy(stored.get(a.name))]));
-  const metrics = await listEngineMetricsOfApps(
-    pool,
-    apps.map((a) => metricsRequest(a.name, policies.get(a.name)!)),
-    await baselines(
-      pool,
-      apps.map((a) => a.name),
-      now,
-    ),
-  );
-  const histories = await listHistoriesOfApps(
-    pool,
-    apps.map((a) => ({
-      appName: a.name,
-      since: new Date(now - historySeconds(policies.get(a.name)!) * 1000),
-    })),
+    { readOnly: true, settings: { jit: 'off' } },
+    async (db) => {
+      const stored = await listPoliciesOfApps(
+        db,
+        apps.map((a) => a.name),
+      );
+      const policies = new Map(apps.map((a) => [a.name, toEnginePolicy(stored.get(a.name))]));
+      const metrics = await listEngineMetricsOfApps(
+        db,
+        apps.map((a) => metricsRequest(a.name, policies.get(a.name)!)),
+        await baselines(
+          db,
+          apps.map((a) => a.name),
+          now,
+        ),
+      );
+      const histories = await listHistoriesOfApps(
+        db,
+        apps.map((a) => ({
+          appName: a.name,
+          since: new Date(now - historySeconds(policies.get(a.name)!) * 1000),
+        })),
+      );
+      return { policies, metrics, histories };
+    },
   );
   const quiet: NonActing[] = [];
   const acting: string[] = [];

@@ -471,3 +471,59 @@ describe('decide: the bench-won design (issue 14)', () => {
     expect(kept.limitedBy).toBe('recent peak');
   });
 });
+
+describe('decide: no latency reversal inside the tolerance after a scale-down (issue 14 flaps)', () => {
+  const p = policy({ targets: { latency_p95: 250 } });
+  const options = { queueAwareLatency: true, latencyHeadroom: 0.8, predictiveLeadSeconds: 0 };
+  const run = (
+    current: number,
+    p95: number,
+    baseline: number,
+    scaleEvents = [] as { at: number; change: number }[],
+  ) =>
+    decide(
+      input({
+        policy: p,
+        currentReplicas: current,
+        instances: ready(current),
+        metrics: { latency_p95: { app: p95, baseline } },
+        scaleEvents,
+        options,
+      }),
+    ).desiredReplicas;
+
+  it('sawtooth: p95 202 ms (sizing point 200) 10 s after 13 -> 12 keeps 12', () => {
+    // u = 1 - 73/202.39 vs 1 - 73/200: ratio 1.007, ceil(12 x 1.007) = 13 with no tolerance.
+    expect(run(12, 202.39, 73, [{ at: T0 - 10 * S, change: -1 }])).toBe(12);
+  });
+
+  it('double spike: p95 201 ms at unchanged load 75 s after 23 -> 15 keeps 15', () => {
+    expect(run(15, 200.96, 65, [{ at: T0 - 75 * S, change: -8 }])).toBe(15);
+  });
+
+  it('still scales up over the band, over the objective, or with no recent scale-down', () => {
+    const down = [{ at: T0 - 10 * S, change: -1 }];
+    // 10% over the 200 ms sizing point is 220 ms.
+    expect(run(12, 225, 73, down)).toBe(13);
+    expect(run(12, 202.39, 73, [{ at: T0 - 301 * S, change: -1 }])).toBe(13);
+    // The last action was a scale-up (after the scale-down): no reversal to guard.
+    const upLast = [
+      { at: T0 - 200 * S, change: -1 },
+      { at: T0 - 100 * S, change: 1 },
+    ];
+    expect(run(12, 202.39, 73, upLast)).toBe(13);
+    expect(run(12, 202.39, 73)).toBe(13);
+    // Headroom 1: the band is capped at the objective, any excess over it acts.
+    const ceiling = decide(
+      input({
+        policy: p,
+        currentReplicas: 12,
+        instances: ready(12),
+        metrics: { latency_p95: { app: 255, baseline: 73 } },
+        scaleEvents: down,
+        options: { ...options, latencyHeadroom: 1 },
+      }),
+    );
+    expect(ceiling.desiredReplicas).toBe(13);
+  });
+});

@@ -54,11 +54,12 @@ function ratioFor(
     // above 1 never proposes fewer than now (and below 1 never more).
     const readyCount = input.instances.filter((i) => i.ready).length || current;
     // Latency-aware: the p95 target is a ceiling (max_p95_latency_ms), so
-    // any excess is acted on, sized by the queue model.
+    // any excess over it is acted on, sized by the queue model to the
+    // headroom point below it.
     const r =
       queueAware && m.baseline !== undefined
         ? queueLatencyReplicas(m.app, m.baseline, target * options.latencyHeadroom, readyCount, {
-            up: 0,
+            up: latencyUpTolerance(input, m.app, target * options.latencyHeadroom, tol.up),
             down: tol.down,
           })
         : appLevelReplicas(m.app, target, readyCount, tol);
@@ -77,6 +78,26 @@ function ratioFor(
     return appLevelReplicas(level / current, target, current, tol);
   }
   return appLevelReplicas(m.app, target, current, tol);
+}
+
+/**
+ * The queue model's up tolerance: none (the p95 objective is a ceiling and
+ * the headroom point is where the model sizes to), except inside the down
+ * stabilization window after a scale-down: there a scale-up must clear the
+ * policy's up tolerance against the sizing point (p95 above it by more than
+ * `up`), never beyond the objective. Without it a p95 of 201-202 ms against
+ * a 200 ms sizing point, at unchanged or falling load, undid a scale-down
+ * 10 s and 75 s after it (sawtooth and double-spike stress traces): a
+ * reversal the load did not cause and the HPA's tolerance exists to prevent.
+ * Kept to that window because a p95 rising on rising load (compressed week)
+ * costs SLO seconds when every scale-up waits for the band.
+ */
+function latencyUpTolerance(input: EngineInput, p95: number, sizing: number, up: number): number {
+  const objective = input.policy.targets.latency_p95 ?? sizing;
+  const windowMs = input.policy.scaleDown.stabilizationSeconds * 1000;
+  const last = input.scaleEvents.at(-1);
+  const afterDown = last !== undefined && last.change < 0 && input.now - last.at < windowMs;
+  return afterDown && p95 <= Math.min(objective, sizing * (1 + up)) ? Number.POSITIVE_INFINITY : 0;
 }
 
 /** The window p95 is above the app's latency objective. */

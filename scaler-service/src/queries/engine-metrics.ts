@@ -25,7 +25,12 @@ interface Row {
   avg: number;
   p95: number;
   slope: number | null;
+  /** The group's newest sample above zero, epoch ms (a number parses cheaper than a Date). */
+  newest_positive: number | null;
 }
+
+/** Metrics whose samples above zero mean traffic (plus each app's activation metric). */
+const TRAFFIC: readonly string[] = ['rps', 'active_connections'];
 
 export interface MetricsRequest {
   appName: string;
@@ -40,16 +45,23 @@ export async function getEngineMetrics(db: Db, opts: MetricsRequest): Promise<En
 }
 
 /**
- * Window aggregates for the decision engine, for many apps in two statements
- * over the (app_name, metric_type, timestamp) index (each app with its own
- * window, lookback and activation metric): per-instance means of instance
- * samples, app-level means / p95 / least-squares slope, which metrics the app
- * reported in the lookback, the latency baseline (lowest 10 s p95 of the last
- * hour; given by the caller when it keeps them, since they move slowly) and
- * when traffic was last above zero. Instance rows never stand in
- * for an app-level value of a per-instance metric (the engine treats a
- * metric whose counted instances are silent as invalid, as the HPA does);
- * the app value derived from them only feeds trends and activation.
+ * Window aggregates for the decision engine, for many apps in one or two
+ * statements (each app with its own window, lookback and activation metric):
+ * per-instance means of instance samples, app-level means / p95 /
+ * least-squares slope, which metrics the app reported in the lookback and
+ * when traffic was last above zero (lookbackFacts); the latency baseline
+ * (lowest 10 s p95 of the last hour) comes from the caller when it keeps
+ * them, since they move slowly. Instance rows never stand in for an
+ * app-level value of a per-instance metric (the engine treats a metric whose
+ * counted instances are silent as invalid, as the HPA does); the app value
+ * derived from them only feeds trends and activation.
+ *
+ * The window is a LATERAL aggregate per app, which the planner cannot
+ * flatten, so it is a range scan of idx_metrics_app_type_time per app:
+ * flattened into a join it was hashed over the whole metrics table (0.9 s for
+ * 1,000 apps, growing with the table). Run it with jit off (see
+ * evaluateApps): 1,000 cheap probes add up to a plan cost that triggers JIT
+ * compilation, which took longer than the query.
  */
 export async function listEngineMetricsOfApps(
   db: Db,
@@ -60,64 +72,118 @@ export async function listEngineMetricsOfApps(
   if (reqs.length === 0) return out;
   const names = reqs.map((r) => r.appName);
   const types = [...new Set([...SCALING, ...reqs.map((r) => r.activation)])];
-  const res = await db.query<Row & { app_name: string }>(
-    `SELECT m.app_name, m.metric_type,
-            CASE WHEN m.aggregation_level = 'instance' THEN m.instance_id END AS instance_id,
-            avg(m.value)::float8 AS avg,
-            -- Only app-level latency needs its p95, only app-level series a slope.
-            (percentile_cont(0.95) WITHIN GROUP (ORDER BY m.value)
-               FILTER (WHERE m.metric_type = 'latency_p95'))::float8 AS p95,
-            regr_slope(m.value, extract(epoch FROM m.timestamp))
-              FILTER (WHERE m.aggregation_level <> 'instance')::float8 AS slope
+  const res = await db.query<Row & { app: string }>(
+    `SELECT w.app, a.*
        FROM unnest($1::text[], $2::int[]) w(app, secs)
-       JOIN metrics m ON m.app_name = w.app AND m.metric_type = ANY ($3)
-        AND m.timestamp > now() - make_interval(secs => w.secs)
-      GROUP BY 1, 2, 3`,
+      CROSS JOIN LATERAL (
+         SELECT m.metric_type,
+                CASE WHEN m.aggregation_level = 'instance' THEN m.instance_id END AS instance_id,
+                avg(m.value)::float8 AS avg,
+                -- Only app-level latency needs its p95, only app-level series a slope.
+                (percentile_cont(0.95) WITHIN GROUP (ORDER BY m.value)
+                   FILTER (WHERE m.metric_type = 'latency_p95'))::float8 AS p95,
+                regr_slope(m.value, extract(epoch FROM m.timestamp))
+                  FILTER (WHERE m.aggregation_level <> 'instance')::float8 AS slope,
+                floor(extract(epoch FROM max(m.timestamp) FILTER (WHERE m.value > 0)) * 1000)::float8
+                  AS newest_positive
+           FROM metrics m
+          WHERE m.app_name = w.app AND m.metric_type = ANY ($3)
+            AND m.timestamp > now() - make_interval(secs => w.secs)
+          GROUP BY 1, 2) a`,
     [names, reqs.map((r) => r.windowSeconds), types],
   );
-  // Index probes, not aggregates: whether each type has a sample in the
-  // lookback, and the newest positive traffic sample.
-  const meta = await db.query<{
-    app: string;
-    reported: string[] | null;
-    last_active: Date | null;
-  }>(
-    `SELECT w.app,
-       ARRAY(SELECT t FROM unnest($3::text[]) t
-              WHERE EXISTS (SELECT 1 FROM metrics WHERE app_name = w.app AND metric_type = t
-                              AND timestamp > now() - make_interval(secs => w.secs))) AS reported,
-       (SELECT max(l.ts) FROM unnest(ARRAY['rps', 'active_connections', w.activation]) a(t),
-          LATERAL (SELECT timestamp AS ts FROM metrics
-                    WHERE app_name = w.app AND metric_type = a.t AND value > 0
-                      AND timestamp > now() - make_interval(secs => w.secs)
-                    ORDER BY timestamp DESC LIMIT 1) l) AS last_active
-       FROM unnest($1::text[], $2::int[], $4::text[]) w(app, secs, activation)`,
-    [names, reqs.map((r) => r.lookbackSeconds), SCALING, reqs.map((r) => r.activation)],
-  );
-  const base = baselines ?? (await listLatencyBaselinesOfApps(db, names));
   const rowsByApp = new Map<string, Row[]>();
-  for (const r of res.rows) rowsByApp.set(r.app_name, [...(rowsByApp.get(r.app_name) ?? []), r]);
-  const metaByApp = new Map(meta.rows.map((m) => [m.app, m]));
+  for (const r of res.rows) {
+    const list = rowsByApp.get(r.app) ?? [];
+    list.push(r);
+    rowsByApp.set(r.app, list);
+  }
+  const meta = await lookbackFacts(db, reqs, rowsByApp);
+  const base = baselines ?? (await listLatencyBaselinesOfApps(db, names));
   for (const req of reqs) {
-    const m = metaByApp.get(req.appName);
-    const withBase = m && { ...m, baseline: base.get(req.appName) ?? null };
+    const withBase = { ...meta.get(req.appName)!, baseline: base.get(req.appName) ?? null };
     out.set(req.appName, assemble(rowsByApp.get(req.appName) ?? [], withBase, req.activation));
+  }
+  return out;
+}
+
+interface LookbackFacts {
+  reported: string[];
+  lastActiveMs: number | null;
+}
+
+/**
+ * Which scaling metrics each app reported in its lookback, and its newest
+ * traffic sample above zero there. What the window already shows is taken
+ * from it (a window no longer than the lookback lies inside it: a type seen
+ * there was reported, and the newest positive traffic sample in the window
+ * is the newest of the lookback); only the rest is probed, one LIMIT 1 index
+ * probe per (app, type) in one statement, none when nothing is left (the
+ * usual pass: an app with traffic in its window needs only probes for the
+ * types it does not send).
+ */
+async function lookbackFacts(
+  db: Db,
+  reqs: readonly MetricsRequest[],
+  rowsByApp: ReadonlyMap<string, readonly Row[]>,
+): Promise<Map<string, LookbackFacts>> {
+  const out = new Map<string, LookbackFacts>();
+  const probe = {
+    app: [] as string[],
+    type: [] as string[],
+    secs: [] as number[],
+    positive: [] as boolean[],
+  };
+  const ask = (r: MetricsRequest, type: string, positive: boolean) => {
+    probe.app.push(r.appName);
+    probe.type.push(type);
+    probe.secs.push(r.lookbackSeconds);
+    probe.positive.push(positive);
+  };
+  for (const r of reqs) {
+    const inside = r.windowSeconds <= r.lookbackSeconds;
+    const rows = inside ? (rowsByApp.get(r.appName) ?? []) : [];
+    const traffic = new Set([...TRAFFIC, r.activation]);
+    const seen = new Set(rows.map((x) => x.metric_type));
+    let active: number | null = null;
+    for (const x of rows) {
+      const t = x.newest_positive;
+      if (t !== null && traffic.has(x.metric_type) && (active === null || t > active)) active = t;
+    }
+    out.set(r.appName, { reported: SCALING.filter((t) => seen.has(t)), lastActiveMs: active });
+    for (const t of SCALING) if (!seen.has(t)) ask(r, t, false);
+    if (!active) for (const t of traffic) ask(r, t, true);
+  }
+  if (probe.app.length === 0) return out;
+  const res = await db.query<{ app: string; type: string; positive: boolean; ms: number }>(
+    `SELECT p.app, p.type, p.positive, floor(extract(epoch FROM l.ts) * 1000)::float8 AS ms
+       FROM unnest($1::text[], $2::text[], $3::int[], $4::bool[]) p(app, type, secs, positive)
+      CROSS JOIN LATERAL (
+         SELECT timestamp AS ts FROM metrics
+          WHERE app_name = p.app AND metric_type = p.type
+            AND timestamp > now() - make_interval(secs => p.secs)
+            AND (NOT p.positive OR value > 0)
+          ORDER BY timestamp DESC LIMIT 1) l`,
+    [probe.app, probe.type, probe.secs, probe.positive],
+  );
+  for (const r of res.rows) {
+    const f = out.get(r.app)!;
+    if (!r.positive) f.reported.push(r.type);
+    else if (f.lastActiveMs === null || r.ms > f.lastActiveMs) f.lastActiveMs = r.ms;
   }
   return out;
 }
 
 function assemble(
   rows: readonly Row[],
-  meta:
-    | { reported: string[] | null; last_active: Date | null; baseline: number | null }
-    | undefined,
+  meta: LookbackFacts & { baseline: number | null },
   activation: string,
 ): EngineMetrics {
   const out: EngineMetrics = {
     metrics: {},
-    reported: new Set((meta?.reported ?? []) as ScalingMetric[]),
+    reported: new Set(meta.reported as ScalingMetric[]),
     activationValue: undefined,
-    lastActiveAt: meta?.last_active?.getTime(),
+    lastActiveAt: meta.lastActiveMs ?? undefined,
   };
   const appRows = new Map<string, Row>();
   const perInstance = new Map<string, Map<number, number>>();
@@ -144,7 +210,7 @@ function assemble(
     if (!inst && app.app === undefined) continue;
     const input: MetricInput = { ...app };
     if (inst && type !== 'latency_p95') input.perInstance = inst;
-    if (type === 'latency_p95' && meta?.baseline != null) input.baseline = meta.baseline;
+    if (type === 'latency_p95' && meta.baseline != null) input.baseline = meta.baseline;
     out.metrics[type] = input;
   }
   out.activationValue = appValue(activation).app;
