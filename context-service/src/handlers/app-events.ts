@@ -4,10 +4,10 @@ import type {
   ListAppEventsResponseSchema,
 } from '@autoserve/proto/context/v1';
 import { notFound, pageOf } from '@autoserve/runtime';
+import { toEvent } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { eventType, severityRank } from '../mapping/enums.js';
-import { toEvent } from '../mapping/rows.js';
 import { appExists, type EventsFilter, listAppEvents } from '../queries/app-history.js';
 import {
   countOrDefault,

@@ -4,10 +4,10 @@ import type {
   GetAppMetricsResponseSchema,
 } from '@autoserve/proto/context/v1';
 import { invalidArgument, listMetricWindows, notFound } from '@autoserve/runtime';
+import { tsOf } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { metricType } from '../mapping/enums.js';
-import { tsOf } from '../mapping/time.js';
 import { appExists, listMetricBuckets, type MetricsRange } from '../queries/app-history.js';
 import { durationMs, knownEnums, requiredText, timeRange } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';

@@ -2,9 +2,9 @@ import type {
   GetEnvironmentContextRequest,
   GetEnvironmentContextResponseSchema,
 } from '@autoserve/proto/context/v1';
+import { toRemediationRequest } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import { toRemediationRequest } from '../mapping/rows.js';
 import {
   type EnvironmentTarget,
   getEnvironmentSummary,

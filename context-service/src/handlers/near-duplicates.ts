@@ -3,9 +3,9 @@ import type {
   ListNearDuplicatesResponseSchema,
 } from '@autoserve/proto/context/v1';
 import { checkNumber, decodePageToken, encodePageToken, invalidArgument } from '@autoserve/runtime';
+import { type Row, toIncident } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import { type Row, toIncident } from '../mapping/rows.js';
 import {
   countScopeUpTo,
   type DuplicateScope,

@@ -2,9 +2,9 @@ import type {
   SearchSimilarIncidentsRequest,
   SearchSimilarIncidentsResponseSchema,
 } from '@autoserve/proto/context/v1';
+import { toIncident, toRemediationRequest, toWorkflowExecution } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import { toIncident, toRemediationRequest, toWorkflowExecution } from '../mapping/rows.js';
 import { outcomeOf } from '../similarity/outcome.js';
 import { countOrDefault } from '../validate/fields.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';

@@ -3,9 +3,9 @@ import {
   type GetWorkflowSuccessRatesResponseSchema,
   GroupBy,
 } from '@autoserve/proto/context/v1';
+import { tsOf } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import { tsOf } from '../mapping/time.js';
 import { listSuccessRates, type SuccessRatesQuery } from '../queries/success-rates.js';
 import { trendOf } from '../similarity/trend.js';
 import { knownEnum, optionalText, requiredText } from '../validate/fields.js';

@@ -1,3 +1,4 @@
+import { isLiveInstance } from '@autoserve/runtime/model';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { type AppRow, listAppsByStatus } from '../queries/apps.js';
@@ -37,9 +38,7 @@ function settled(
     retryAt: () => 0,
   });
   if (steps.length > 0) return false;
-  const live = rows.filter(
-    (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
-  );
+  const live = rows.filter(isLiveInstance);
   return app.replicas === live.length && live.length === app.desired_replicas;
 }
 

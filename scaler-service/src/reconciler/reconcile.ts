@@ -1,4 +1,5 @@
 import { withTx } from '@autoserve/runtime';
+import { isLiveInstance } from '@autoserve/runtime/model';
 import { transitionApp } from '../queries/app-status.js';
 import { type AppRow, deleteDeletingApp, maybeGetApp, updateApp } from '../queries/apps.js';
 import { insertEvent } from '../queries/events.js';
@@ -173,9 +174,7 @@ async function settleApp(
   resetFailures: () => void,
 ): Promise<AppObservation> {
   const rows = await listAppInstances(deps.db, app.name);
-  const liveRows = rows.filter(
-    (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
-  );
+  const liveRows = rows.filter(isLiveInstance);
   const healthy = liveRows.filter(
     (r) => r.status === 'running' && r.health_status === 'healthy',
   ).length;

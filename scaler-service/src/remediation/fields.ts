@@ -1,7 +1,7 @@
 import { invalidArgument } from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
-import { checkLength, optionalDate, timestampOf } from '../validation/fields.js';
+import { checkLength, optionalDate } from '../validation/fields.js';
 
 /** Field helpers for the remediation records (free-form CRD mirrors, loosely typed). */
 
@@ -22,11 +22,6 @@ export const createdAt = (field: string, t: Timestamp | undefined) =>
   optionalDate(field, t) ?? new Date();
 
 export { optionalDate };
-
-/** `{ key: Timestamp }` for a set date, `{}` otherwise. */
-export function ts<K extends string>(key: K, d: Date | null | undefined) {
-  return (d ? { [key]: timestampOf(d) } : {}) as Partial<Record<K, ReturnType<typeof timestampOf>>>;
-}
 
 /** A list of strings, each at most `max` characters. */
 export function strings(field: string, list: string[], maxItems: number, max: number): string[] {
@@ -69,21 +64,4 @@ export function trailChange(req: {
   if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
   if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
   return change;
-}
-
-/** The trail columns of a stored record, as its message fields. */
-export function trailToProto(row: {
-  message: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
-  correlation_id: string | null;
-}) {
-  return {
-    message: row.message ?? '',
-    createdAt: timestampOf(row.created_at),
-    ...ts('startedAt', row.started_at),
-    ...ts('completedAt', row.completed_at),
-    correlationId: row.correlation_id ?? '',
-  };
 }
