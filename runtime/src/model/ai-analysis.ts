@@ -32,27 +32,32 @@ export interface AiAnalysisRow extends AuditTrailRow {
  */
 export function toAnalysis(row: AiAnalysisRow | Row): MessageInitShape<typeof AiAnalysisSchema> {
   const r = row as Row;
+  const trail = auditTrailOf(r);
   return {
-    id: idOf(r, 'id'),
-    name: textOf(r, 'name'),
-    namespace: textOf(r, 'namespace'),
-    remediationRequestRef: textOf(r, 'remediation_request_ref'),
-    signalType: textOf(r, 'signal_type'),
-    signalContext: jsonObjectOf(r, 'signal_context'),
-    llmProvider: textOf(r, 'llm_provider'),
-    llmModel: textOf(r, 'llm_model'),
-    temperature: numberOf(r, 'temperature'),
-    rootCause: textOf(r, 'root_cause'),
-    confidence: numberOf(r, 'confidence'),
-    recommendedAction: textOf(r, 'recommended_action'),
-    requiresApproval: boolOf(r, 'requires_approval'),
-    investigationId: textOf(r, 'investigation_id'),
-    tokensUsed: numberOf(r, 'tokens_used'),
+    id: idOf(r.id, 'id'),
+    name: textOf(r.name, 'name'),
+    namespace: textOf(r.namespace, 'namespace'),
+    remediationRequestRef: textOf(r.remediation_request_ref, 'remediation_request_ref'),
+    phase: textOf(r.phase, 'phase'),
+    signalType: textOf(r.signal_type, 'signal_type'),
+    signalContext: jsonObjectOf(r.signal_context, 'signal_context'),
+    llmProvider: textOf(r.llm_provider, 'llm_provider'),
+    llmModel: textOf(r.llm_model, 'llm_model'),
+    temperature: numberOf(r.temperature, 'temperature'),
+    rootCause: textOf(r.root_cause, 'root_cause'),
+    confidence: numberOf(r.confidence, 'confidence'),
+    recommendedAction: textOf(r.recommended_action, 'recommended_action'),
+    requiresApproval: boolOf(r.requires_approval, 'requires_approval'),
+    investigationId: textOf(r.investigation_id, 'investigation_id'),
+    tokensUsed: numberOf(r.tokens_used, 'tokens_used'),
     investigationTime:
       r.investigation_time_seconds == null
         ? undefined
-        : durationOfSeconds(numberOf(r, 'investigation_time_seconds')),
-    phase: textOf(r, 'phase'),
-    ...auditTrailOf(r),
+        : durationOfSeconds(numberOf(r.investigation_time_seconds, 'investigation_time_seconds')),
+    message: trail.message,
+    createdAt: trail.createdAt,
+    startedAt: trail.startedAt,
+    completedAt: trail.completedAt,
+    correlationId: trail.correlationId,
   };
 }

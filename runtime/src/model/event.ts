@@ -22,16 +22,16 @@ export interface EventRow {
 export function toEvent(row: EventRow | Row): MessageInitShape<typeof EventSchema> {
   const r = row as Row;
   return {
-    id: idOf(r, 'id'),
-    type: enumOf(r, 'event_type', eventTypeCodec),
-    category: enumOf(r, 'event_category', eventCategoryCodec),
-    appName: textOf(r, 'app_name'),
-    containerId: textOf(r, 'container_id'),
-    message: textOf(r, 'message'),
-    details: jsonObjectOf(r, 'details'),
-    severity: enumOf(r, 'severity', severityCodec),
-    time: timeOf(r, 'timestamp'),
-    source: textOf(r, 'source'),
-    nodeId: textOf(r, 'node_id'),
+    id: idOf(r.id, 'id'),
+    type: enumOf(r.event_type, 'event_type', eventTypeCodec),
+    category: enumOf(r.event_category, 'event_category', eventCategoryCodec),
+    appName: textOf(r.app_name, 'app_name'),
+    containerId: textOf(r.container_id, 'container_id'),
+    message: textOf(r.message, 'message'),
+    details: jsonObjectOf(r.details, 'details'),
+    severity: enumOf(r.severity, 'severity', severityCodec),
+    time: timeOf(r.timestamp, 'timestamp'),
+    source: textOf(r.source, 'source'),
+    nodeId: textOf(r.node_id, 'node_id'),
   };
 }

@@ -24,17 +24,17 @@ export const INCIDENT_COLUMNS = [
 export function toIncident(row: Row, p = ''): MessageInitShape<typeof IncidentSchema> {
   const r = unprefixed(row, p, INCIDENT_COLUMNS);
   return {
-    id: idOf(r, 'id'),
-    remediationRequestId: idOf(r, 'remediation_request_id'),
-    namespace: textOf(r, 'namespace'),
-    targetType: textOf(r, 'target_type'),
-    targetName: textOf(r, 'target_name'),
-    signalType: textOf(r, 'signal_type'),
-    signalName: textOf(r, 'signal_name'),
-    rootCause: textOf(r, 'root_cause'),
-    remediationAction: textOf(r, 'remediation_action'),
-    phase: enumOf(r, 'phase', remediationPhaseCodec),
-    embedder: textOf(r, 'embedder'),
-    createdAt: timeOf(r, 'created_at'),
+    id: idOf(r.id, 'id'),
+    remediationRequestId: idOf(r.remediation_request_id, 'remediation_request_id'),
+    namespace: textOf(r.namespace, 'namespace'),
+    targetType: textOf(r.target_type, 'target_type'),
+    targetName: textOf(r.target_name, 'target_name'),
+    signalType: textOf(r.signal_type, 'signal_type'),
+    signalName: textOf(r.signal_name, 'signal_name'),
+    rootCause: textOf(r.root_cause, 'root_cause'),
+    remediationAction: textOf(r.remediation_action, 'remediation_action'),
+    phase: enumOf(r.phase, 'phase', remediationPhaseCodec),
+    embedder: textOf(r.embedder, 'embedder'),
+    createdAt: timeOf(r.created_at, 'created_at'),
   };
 }

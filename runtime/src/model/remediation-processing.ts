@@ -20,15 +20,20 @@ export function toProcessing(
   row: RemediationProcessingRow | Row,
 ): MessageInitShape<typeof RemediationProcessingSchema> {
   const r = row as Row;
+  const trail = auditTrailOf(r);
   return {
-    id: idOf(r, 'id'),
-    name: textOf(r, 'name'),
-    namespace: textOf(r, 'namespace'),
-    remediationRequestRef: textOf(r, 'remediation_request_ref'),
-    enrichedContext: jsonObjectOf(r, 'enriched_context'),
-    contextQuality: numberOf(r, 'context_quality'),
-    missingDataFields: stringsOf(r, 'missing_data_fields'),
-    phase: textOf(r, 'phase'),
-    ...auditTrailOf(r),
+    id: idOf(r.id, 'id'),
+    name: textOf(r.name, 'name'),
+    namespace: textOf(r.namespace, 'namespace'),
+    remediationRequestRef: textOf(r.remediation_request_ref, 'remediation_request_ref'),
+    phase: textOf(r.phase, 'phase'),
+    enrichedContext: jsonObjectOf(r.enriched_context, 'enriched_context'),
+    contextQuality: numberOf(r.context_quality, 'context_quality'),
+    missingDataFields: stringsOf(r.missing_data_fields, 'missing_data_fields'),
+    message: trail.message,
+    createdAt: trail.createdAt,
+    startedAt: trail.startedAt,
+    completedAt: trail.completedAt,
+    correlationId: trail.correlationId,
   };
 }
