@@ -12,10 +12,10 @@ import {
   requiredText,
   timeRange,
 } from '@autoserve/runtime';
+import { toEvent } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { eventType, severityRank } from '../mapping/enums.js';
-import { toEvent } from '../mapping/rows.js';
 import { appExists, type EventsFilter, listAppEvents } from '../queries/app-history.js';
 import { timeIdCursor } from '../validate/time-id-cursor.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';

@@ -12,10 +12,10 @@ import {
   requiredText,
   timeRange,
 } from '@autoserve/runtime';
+import { tsOf } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { metricType } from '../mapping/enums.js';
-import { tsOf } from '../mapping/time.js';
 import { appExists, listMetricBuckets, type MetricsRange } from '../queries/app-history.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 

@@ -3,9 +3,9 @@ import type {
   GetEnvironmentContextResponseSchema,
 } from '@autoserve/proto/context/v1';
 import { requiredText } from '@autoserve/runtime';
+import { toRemediationRequest } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import { toRemediationRequest } from '../mapping/rows.js';
 import {
   type EnvironmentTarget,
   getEnvironmentSummary,

@@ -11,9 +11,9 @@ import {
   requiredText,
   timeRange,
 } from '@autoserve/runtime';
+import { type Row, toIncident } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import { type Row, toIncident } from '../mapping/rows.js';
 import {
   countScopeUpTo,
   type DuplicateScope,

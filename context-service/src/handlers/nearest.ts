@@ -8,9 +8,9 @@ import {
   requiredText,
   setSessionSettings,
 } from '@autoserve/runtime';
+import type { Row } from '@autoserve/runtime/model';
+import { durationOfSeconds } from '@autoserve/runtime/model';
 import type { HandlerContext } from '@connectrpc/connect';
-import type { Row } from '../mapping/rows.js';
-import { durationOfSeconds } from '../mapping/time.js';
 import {
   countFilteredRowsUpTo,
   embedderHasRows,

@@ -4,10 +4,10 @@ import type {
   ListRemediationHistoryResponseSchema,
 } from '@autoserve/proto/context/v1';
 import { countOrDefault, knownEnums, optionalText, pageOf, timeRange } from '@autoserve/runtime';
+import { toRemediationRequest } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { priority, remediationPhase } from '../mapping/enums.js';
-import { toRemediationRequest } from '../mapping/rows.js';
 import { type HistoryFilter, listRemediationRequests } from '../queries/history.js';
 import { timeIdCursor } from '../validate/time-id-cursor.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';

@@ -3,9 +3,9 @@ import type {
   SearchSimilarIncidentsResponseSchema,
 } from '@autoserve/proto/context/v1';
 import { countOrDefault } from '@autoserve/runtime';
+import { toIncident, toRemediationRequest, toWorkflowExecution } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import { toIncident, toRemediationRequest, toWorkflowExecution } from '../mapping/rows.js';
 import { outcomeOf } from '../similarity/outcome.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 import { createNearestSearch, planToProto } from './nearest.js';

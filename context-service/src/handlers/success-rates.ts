@@ -4,9 +4,9 @@ import {
   GroupBy,
 } from '@autoserve/proto/context/v1';
 import { knownEnum, optionalText, requiredText } from '@autoserve/runtime';
+import { tsOf } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import { tsOf } from '../mapping/time.js';
 import { listSuccessRates, type SuccessRatesQuery } from '../queries/success-rates.js';
 import { trendOf } from '../similarity/trend.js';
 import { windowDays } from '../validate/window.js';

@@ -3,10 +3,10 @@ import type {
   SuggestRemediationsResponseSchema,
 } from '@autoserve/proto/context/v1';
 import { countOrDefault } from '@autoserve/runtime';
+import type { Row } from '@autoserve/runtime/model';
+import { durationOfSeconds } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
-import type { Row } from '../mapping/rows.js';
-import { durationOfSeconds } from '../mapping/time.js';
 import { outcomeOf } from '../similarity/outcome.js';
 import { type Evidence, suggestRemediations } from '../similarity/suggest.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';

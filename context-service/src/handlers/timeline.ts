@@ -3,16 +3,16 @@ import type {
   GetRemediationTimelineResponseSchema,
 } from '@autoserve/proto/context/v1';
 import { invalidArgument, notFound, requiredText } from '@autoserve/runtime';
-import type { MessageInitShape } from '@bufbuild/protobuf';
-import type { HandlerContext } from '@connectrpc/connect';
 import {
   toAction,
   toAnalysis,
   toProcessing,
   toRemediationRequest,
   toWorkflowExecution,
-} from '../mapping/rows.js';
-import { tsOf } from '../mapping/time.js';
+  tsOf,
+} from '@autoserve/runtime/model';
+import type { MessageInitShape } from '@bufbuild/protobuf';
+import type { HandlerContext } from '@connectrpc/connect';
 import { listTimeline, type TimelineRow } from '../queries/timeline.js';
 import { type HandlerDeps, readInfoOf } from './deps.js';
 

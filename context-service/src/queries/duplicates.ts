@@ -1,5 +1,5 @@
 import type { PoolClient } from '@autoserve/runtime';
-import type { Row } from '../mapping/rows.js';
+import { INCIDENT_COLUMNS, type Row } from '@autoserve/runtime/model';
 import { Params } from './params.js';
 
 export interface DuplicateScope {
@@ -63,23 +63,14 @@ export interface PairsQuery {
   neighbours: number;
 }
 
+/**
+ * The shared mapper's incident columns under a prefix; a pair shows each incident at its
+ * request's time, so created_at is read from remediation_request_created_at.
+ */
 const INCIDENT_COLS = (p: string, t: string) =>
-  [
-    'id',
-    'remediation_request_id',
-    'namespace',
-    'target_type',
-    'target_name',
-    'signal_type',
-    'signal_name',
-    'root_cause',
-    'remediation_action',
-    'phase',
-    'embedder',
-  ]
-    .map((c) => `${t}.${c} AS ${p}${c}`)
-    .concat(`${t}.remediation_request_created_at AS ${p}created_at`)
-    .join(', ');
+  INCIDENT_COLUMNS.map(
+    (c) => `${t}.${c === 'created_at' ? 'remediation_request_created_at' : c} AS ${p}${c}`,
+  ).join(', ');
 
 /**
  * Near-duplicate pairs (first.id < second.id, same embedder, both in scope)

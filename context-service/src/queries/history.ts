@@ -1,5 +1,5 @@
 import type { PoolClient } from '@autoserve/runtime';
-import type { Row } from '../mapping/rows.js';
+import type { Row } from '@autoserve/runtime/model';
 import { Params } from './params.js';
 
 export interface HistoryFilter {

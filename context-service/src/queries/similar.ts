@@ -1,6 +1,11 @@
 import { endianness } from 'node:os';
 import type { PoolClient } from '@autoserve/runtime';
-import { REQUEST_COLUMNS, type Row, selectColumns, WORKFLOW_COLUMNS } from '../mapping/rows.js';
+import {
+  REQUEST_COLUMNS,
+  type Row,
+  selectColumns,
+  WORKFLOW_COLUMNS,
+} from '@autoserve/runtime/model';
 import { Params } from './params.js';
 
 /** Validated similarity filters, in stored spellings. */

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type Deadline, recordScalingDecision, withTx } from '@autoserve/runtime';
+import { isLiveInstance } from '@autoserve/runtime/model';
 import type pg from 'pg';
 import { ENGINE_OPTIONS } from '../decision/defaults.js';
 import { type EngineBase, evaluateWithHistory, historySeconds } from '../decision/history.js';
@@ -43,9 +44,7 @@ export function baseFrom(
   m: EngineMetrics,
   now: number,
 ): EngineBase {
-  const live = rows.filter(
-    (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
-  );
+  const live = rows.filter(isLiveInstance);
   const startups = rows
     .filter((r) => r.ready_at && r.started_at)
     .map((r) => (r.ready_at!.getTime() - r.started_at!.getTime()) / 1000);

@@ -1,3 +1,4 @@
+import { isLiveInstance } from '@autoserve/runtime/model';
 import type { Logger } from 'pino';
 import type { AppRow } from '../queries/apps.js';
 import type { InstanceRow } from '../queries/instances.js';
@@ -35,9 +36,7 @@ function settled(
     retryAt: () => 0,
   });
   if (steps.length > 0) return false;
-  const live = rows.filter(
-    (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
-  );
+  const live = rows.filter(isLiveInstance);
   return app.replicas === live.length && live.length === app.desired_replicas;
 }
 

@@ -1,10 +1,10 @@
-import { DEFAULT_POLICY } from '../decision/defaults.js';
+import { POLICY_DEFAULTS } from '@autoserve/runtime/model';
 import type { MetricName, Policy, RatePolicy, SelectPolicy } from '../decision/types.js';
 import type { PolicyRow } from '../validation/policy.js';
 
-/** Engine policy from a scaling_policies row; an app without a row gets the defaults. */
+/** Engine policy from a scaling_policies row; an app without a row gets the defaults table's. */
 export function toEnginePolicy(row: PolicyRow | undefined): Policy {
-  if (!row) return DEFAULT_POLICY;
+  if (!row) return toEnginePolicy(POLICY_DEFAULTS);
   const n = (v: number | null | undefined) => (v == null ? 0 : Number(v));
   return {
     minReplicas: row.min_replicas,

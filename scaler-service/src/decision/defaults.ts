@@ -1,58 +1,18 @@
+import { POLICY_DEFAULTS } from '@autoserve/runtime/model';
+import { toEnginePolicy } from '../control/policy.js';
 import type { EngineOptions, Policy, ScalingRules } from './types.js';
 
+/**
+ * The policy an app gets when it sets nothing: the defaults table (runtime/src/model/defaults.ts,
+ * checked against the scaling_policies column DEFAULTs) read as the engine reads a stored row.
+ */
+export const DEFAULT_POLICY: Policy = toEnginePolicy(POLICY_DEFAULTS);
+
 /** HPA autoscaling/v2 default scale-up behaviour: 100% or 4 pods per 15 s, whichever is more. */
-export const HPA_SCALE_UP: ScalingRules = {
-  tolerance: 0.1,
-  stabilizationSeconds: 0,
-  policies: [
-    { type: 'Percent', value: 100, periodSeconds: 15 },
-    { type: 'Pods', value: 4, periodSeconds: 15 },
-  ],
-  selectPolicy: 'Max',
-};
+export const HPA_SCALE_UP: ScalingRules = DEFAULT_POLICY.scaleUp;
 
 /** HPA autoscaling/v2 default scale-down behaviour: 300 s window, 100% per 15 s. */
-export const HPA_SCALE_DOWN: ScalingRules = {
-  tolerance: 0.1,
-  stabilizationSeconds: 300,
-  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
-  selectPolicy: 'Max',
-};
-
-/**
- * The policy an app gets when it sets nothing: the seed's targets and bounds
- * (same values as the scaling_policies column defaults) with HPA behaviour.
- */
-export const DEFAULT_POLICY: Policy = {
-  minReplicas: 1,
-  maxReplicas: 5,
-  targets: {
-    rps: 50,
-    latency_p95: 250,
-    cpu_percent: 70,
-    memory_percent: 75,
-    active_connections: 100,
-  },
-  weights: {
-    cpu_percent: 1,
-    memory_percent: 1,
-    rps: 1,
-    latency_p95: 1.5,
-    active_connections: 0.8,
-  },
-  cooldownSeconds: 180,
-  evaluationWindowSeconds: 60,
-  scaleOutThresholdPct: 80,
-  scaleInThresholdPct: 30,
-  maxScaleOutStep: 0,
-  maxScaleInStep: 1,
-  scaleUp: HPA_SCALE_UP,
-  scaleDown: HPA_SCALE_DOWN,
-  scaleToZeroIdleSeconds: 0,
-  activationMetric: 'rps',
-  activationThreshold: 0,
-  hpaCompatible: false,
-};
+export const HPA_SCALE_DOWN: ScalingRules = DEFAULT_POLICY.scaleDown;
 
 /** Pure HPA: no prediction. */
 export const HPA_OPTIONS: EngineOptions = {

@@ -1,11 +1,11 @@
 import { scaler } from '@autoserve/proto';
 import { checkInt, failedPrecondition, invalidArgument, withTx } from '@autoserve/runtime';
+import { POLICY_DEFAULTS } from '@autoserve/runtime/model';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getAppOrThrow, updateApp } from '../queries/apps.js';
 import { insertEvent } from '../queries/events.js';
 import { maybeGetPolicy } from '../queries/policies.js';
 import { validateAppName, validateRequestId } from '../validation/names.js';
-import { normalizePolicy } from '../validation/policy.js';
 import type { WriteSideDeps } from './deps.js';
 import { idempotent } from './idempotent.js';
 import { modeOf } from './register-app.js';
@@ -55,7 +55,7 @@ export function createAppScaling({ db }: Pick<WriteSideDeps, 'db'>) {
               );
             }
             if (app.status === 'deleting') throw failedPrecondition(`app "${name}" is deleting`);
-            const policy = (await maybeGetPolicy(tx, name)) ?? normalizePolicy(undefined);
+            const policy = (await maybeGetPolicy(tx, name)) ?? POLICY_DEFAULTS;
             if (replicas < policy.min_replicas || replicas > policy.max_replicas) {
               throw invalidArgument(
                 'replicas',

@@ -7,12 +7,12 @@ import {
   pageSize,
   withTx,
 } from '@autoserve/runtime';
+import { toEvent } from '@autoserve/runtime/model';
 import type { HandlerContext } from '@connectrpc/connect';
 import { type EventFilter, listEvents } from '../queries/events.js';
 import { eventTypeCodec, severityCodec, severityRank } from '../validation/enums.js';
 import { validateAppName } from '../validation/names.js';
 import type { WriteSideDeps } from './deps.js';
-import { eventToProto } from './to-proto.js';
 
 function filterOf(req: {
   appName: string;
@@ -66,7 +66,7 @@ export function createEvents({ db, eventTail }: Pick<WriteSideDeps, 'db' | 'even
         filters,
         positionOf: (last) => [last.id],
       });
-      return { events: page.map(eventToProto), nextPageToken };
+      return { events: page.map(toEvent), nextPageToken };
     },
 
     /**
@@ -79,7 +79,7 @@ export function createEvents({ db, eventTail }: Pick<WriteSideDeps, 'db' | 'even
       if (req.afterEventId < 0n) throw invalidArgument('after_event_id', 'must be >= 0');
       const after = req.afterEventId > 0n ? req.afterEventId.toString() : undefined;
       for await (const row of eventTail.watch(filter, after, ctx.signal)) {
-        yield { event: eventToProto(row) };
+        yield { event: toEvent(row) };
       }
     },
   };

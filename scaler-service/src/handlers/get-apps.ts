@@ -1,14 +1,15 @@
 import type { scaler } from '@autoserve/proto';
 import { decodePageToken, invalidArgument, pageOf, pageSize, withTx } from '@autoserve/runtime';
+import { HEALTH_CHECK_DEFAULTS, POLICY_DEFAULTS } from '@autoserve/runtime/model';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getAppOrThrow, listAppSummaries } from '../queries/apps.js';
 import { maybeGetHealthCheck } from '../queries/health-checks.js';
 import { listAppInstances } from '../queries/instances.js';
 import { maybeGetPolicy } from '../queries/policies.js';
 import { appStatusCodec } from '../validation/enums.js';
-import { healthCheckToProto, normalizeHealthCheck } from '../validation/health-check.js';
+import { healthCheckToProto } from '../validation/health-check.js';
 import { validateAppName } from '../validation/names.js';
-import { normalizePolicy, policyToProto } from '../validation/policy.js';
+import { policyToProto } from '../validation/policy.js';
 import type { WriteSideDeps } from './deps.js';
 import { redactValues } from './redact.js';
 import { appSummaryToProto, appToProto, instanceToProto } from './to-proto.js';
@@ -29,14 +30,14 @@ export function createGetApps({ db }: Pick<WriteSideDeps, 'db'>) {
           await maybeGetHealthCheck(tx, name),
         ];
         const appProto = appToProto(app);
-        const hc = healthCheckToProto(healthCheck ?? normalizeHealthCheck(undefined));
+        const hc = healthCheckToProto(healthCheck ?? HEALTH_CHECK_DEFAULTS);
         return {
           app: {
             ...appProto,
             spec: { ...appProto.spec, env: redactValues(ctx, appProto.spec.env) },
           },
           instances: instances.filter((i) => i.status !== 'stopped').map(instanceToProto),
-          scalingPolicy: policyToProto(policy ?? normalizePolicy(undefined)),
+          scalingPolicy: policyToProto(policy ?? POLICY_DEFAULTS),
           healthCheck: { ...hc, headers: redactValues(ctx, hc.headers) },
         };
       });

@@ -1,5 +1,6 @@
 import type { scaler } from '@autoserve/proto';
 import { failedPrecondition, withTx } from '@autoserve/runtime';
+import { HEALTH_CHECK_DEFAULTS, POLICY_DEFAULTS } from '@autoserve/runtime/model';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getAppOrThrow } from '../queries/apps.js';
 import { insertEvent } from '../queries/events.js';
@@ -45,7 +46,7 @@ export function createPolicies({ db }: Pick<WriteSideDeps, 'db'>) {
       return withTx(db, { deadline: ctx, readOnly: true }, async (tx) => {
         await getAppOrThrow(tx, name);
         return {
-          policy: policyToProto((await maybeGetPolicy(tx, name)) ?? normalizePolicy(undefined)),
+          policy: policyToProto((await maybeGetPolicy(tx, name)) ?? POLICY_DEFAULTS),
         };
       });
     },
@@ -77,7 +78,7 @@ export function createPolicies({ db }: Pick<WriteSideDeps, 'db'>) {
       return withTx(db, { deadline: ctx, readOnly: true }, async (tx) => {
         await getAppOrThrow(tx, name);
         const stored = await maybeGetHealthCheck(tx, name);
-        const hc = healthCheckToProto(stored ?? normalizeHealthCheck(undefined));
+        const hc = healthCheckToProto(stored ?? HEALTH_CHECK_DEFAULTS);
         // Header values (tokens, basic auth) are for write-scope eyes only.
         return { healthCheck: { ...hc, headers: redactValues(ctx, hc.headers) } };
       });

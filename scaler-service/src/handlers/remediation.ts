@@ -1,5 +1,17 @@
 import { scaler } from '@autoserve/proto';
 import { invalidArgument, withTx } from '@autoserve/runtime';
+import {
+  type ActionExecutionRow,
+  type AiAnalysisRow,
+  type RemediationProcessingRow,
+  type RemediationRequestRow,
+  toAction,
+  toAnalysis,
+  toProcessing,
+  toRemediationRequest,
+  toWorkflowExecution,
+  type WorkflowExecutionRow,
+} from '@autoserve/runtime/model';
 import type { DescMessage, MessageInitShape, MessageShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import type { Db } from '../queries/db.js';
@@ -10,36 +22,11 @@ import {
   type RemediationTable,
   updateRecordOrThrow,
 } from '../queries/remediation.js';
-import {
-  type ActionRow,
-  actionChange,
-  actionColumns,
-  actionToProto,
-} from '../remediation/action.js';
-import {
-  type AnalysisRow,
-  analysisChange,
-  analysisColumns,
-  analysisToProto,
-} from '../remediation/analysis.js';
-import {
-  type ProcessingRow,
-  processingChange,
-  processingColumns,
-  processingToProto,
-} from '../remediation/processing.js';
-import {
-  type RemediationRequestRow,
-  requestChange,
-  requestColumns,
-  requestToProto,
-} from '../remediation/request.js';
-import {
-  type WorkflowRow,
-  workflowChange,
-  workflowColumns,
-  workflowToProto,
-} from '../remediation/workflow.js';
+import { actionChange, actionColumns } from '../remediation/action.js';
+import { analysisChange, analysisColumns } from '../remediation/analysis.js';
+import { processingChange, processingColumns } from '../remediation/processing.js';
+import { requestChange, requestColumns } from '../remediation/request.js';
+import { workflowChange, workflowColumns } from '../remediation/workflow.js';
 import { validateRequestId } from '../validation/names.js';
 import type { WriteSideDeps } from './deps.js';
 import { idempotent } from './idempotent.js';
@@ -114,21 +101,25 @@ export function createRemediationHandlers({ db }: Pick<WriteSideDeps, 'db'>) {
   const updRequest = update<RemediationRequestRow>(
     'remediation_requests',
     'remediation request',
-    requestToProto,
+    toRemediationRequest,
     requestEvent,
   );
-  const updProcessing = update<ProcessingRow>(
+  const updProcessing = update<RemediationProcessingRow>(
     'remediation_processing',
     'remediation processing',
-    processingToProto,
+    toProcessing,
   );
-  const updAnalysis = update<AnalysisRow>('ai_analysis', 'AI analysis', analysisToProto);
-  const updWorkflow = update<WorkflowRow>(
+  const updAnalysis = update<AiAnalysisRow>('ai_analysis', 'AI analysis', toAnalysis);
+  const updWorkflow = update<WorkflowExecutionRow>(
     'workflow_executions',
     'workflow execution',
-    workflowToProto,
+    toWorkflowExecution,
   );
-  const updAction = update<ActionRow>('kubernetes_executions', 'action execution', actionToProto);
+  const updAction = update<ActionExecutionRow>(
+    'kubernetes_executions',
+    'action execution',
+    toAction,
+  );
 
   return {
     recordRemediationRequest: record(
@@ -137,7 +128,7 @@ export function createRemediationHandlers({ db }: Pick<WriteSideDeps, 'db'>) {
       scaler.RecordRemediationRequestResponseSchema,
       'remediation_requests',
       (req) => requestColumns(req.record),
-      requestToProto,
+      toRemediationRequest,
       (tx, row: RemediationRequestRow) => requestEvent(tx, row),
     ),
     recordRemediationProcessing: record(
@@ -146,7 +137,7 @@ export function createRemediationHandlers({ db }: Pick<WriteSideDeps, 'db'>) {
       scaler.RecordRemediationProcessingResponseSchema,
       'remediation_processing',
       (req) => processingColumns(req.record),
-      processingToProto,
+      toProcessing,
     ),
     recordAiAnalysis: record(
       'RecordAiAnalysis',
@@ -154,7 +145,7 @@ export function createRemediationHandlers({ db }: Pick<WriteSideDeps, 'db'>) {
       scaler.RecordAiAnalysisResponseSchema,
       'ai_analysis',
       (req) => analysisColumns(req.record),
-      analysisToProto,
+      toAnalysis,
     ),
     recordWorkflowExecution: record(
       'RecordWorkflowExecution',
@@ -162,7 +153,7 @@ export function createRemediationHandlers({ db }: Pick<WriteSideDeps, 'db'>) {
       scaler.RecordWorkflowExecutionResponseSchema,
       'workflow_executions',
       (req) => workflowColumns(req.record),
-      workflowToProto,
+      toWorkflowExecution,
     ),
     recordActionExecution: record(
       'RecordActionExecution',
@@ -170,7 +161,7 @@ export function createRemediationHandlers({ db }: Pick<WriteSideDeps, 'db'>) {
       scaler.RecordActionExecutionResponseSchema,
       'kubernetes_executions',
       (req) => actionColumns(req.record),
-      actionToProto,
+      toAction,
     ),
     updateRemediationRequest: (req: scaler.UpdateRemediationRequestRequest, ctx: HandlerContext) =>
       updRequest(req, requestChange(req), ctx),

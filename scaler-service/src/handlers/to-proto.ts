@@ -1,15 +1,11 @@
 import { timestampOf } from '@autoserve/runtime';
 import type { AppRow, AppSummaryRow } from '../queries/apps.js';
-import type { EventRow } from '../queries/events.js';
 import type { InstanceRow } from '../queries/instances.js';
 import {
   appModeCodec,
   appStatusCodec,
-  eventCategoryCodec,
-  eventTypeCodec,
   healthStatusCodec,
   instanceStatusCodec,
-  severityCodec,
 } from '../validation/enums.js';
 import { specToProto } from '../validation/spec.js';
 
@@ -80,23 +76,5 @@ export function instanceToProto(row: InstanceRow) {
     lastError: row.last_error ?? '',
     appGeneration: BigInt(row.app_generation ?? 0),
     imageDigest: row.image_digest ?? '',
-  };
-}
-
-export function eventToProto(row: EventRow) {
-  return {
-    id: BigInt(row.id),
-    type: eventTypeCodec.fromDb(row.event_type),
-    category: eventCategoryCodec.fromDb(row.event_category),
-    appName: row.app_name ?? '',
-    containerId: row.container_id ?? '',
-    message: row.message,
-    ...(row.details && typeof row.details === 'object' && !Array.isArray(row.details)
-      ? { details: row.details as never }
-      : {}),
-    severity: severityCodec.fromDb(row.severity),
-    time: timestampOf(row.timestamp),
-    source: row.source,
-    nodeId: row.node_id ?? '',
   };
 }

@@ -1,4 +1,5 @@
 import { withTx } from '@autoserve/runtime';
+import { HEALTH_CHECK_DEFAULTS } from '@autoserve/runtime/model';
 import type pg from 'pg';
 import type { Logger } from 'pino';
 import { insertEvent } from '../queries/events.js';
@@ -7,23 +8,6 @@ import { listProbeTargets, type ProbeTarget } from '../queries/probe-targets.js'
 import type { HealthCheckRow } from '../validation/health-check.js';
 import { type HealthCounters, nextHealth } from './health-state.js';
 import { type ProbeResult, runProbe } from './probe.js';
-
-/** The check an app without a stored one gets (RegisterApp's default: HTTP GET / on the port). */
-const DEFAULT_CHECK: HealthCheckRow = {
-  protocol: 'HTTP',
-  path: '/',
-  port: null,
-  method: 'GET',
-  headers: null,
-  body: null,
-  expected_status_codes: [200],
-  initial_delay_seconds: 30,
-  period_seconds: 30,
-  timeout_seconds: 5,
-  failure_threshold: 3,
-  success_threshold: 1,
-  enabled: true,
-};
 
 /** Probe period of an instance that has not passed a probe yet. */
 const STARTUP_PROBE_MS = 250;
@@ -118,7 +102,7 @@ export function createHealthChecker(deps: {
   };
 
   const probe = async (t: ProbeTarget) => {
-    const check = t.check ?? DEFAULT_CHECK;
+    const check = t.check ?? HEALTH_CHECK_DEFAULTS;
     if (!check.enabled) {
       if (t.health_status !== 'healthy') await apply(t, check, 'disabled');
       return;
@@ -152,7 +136,7 @@ export function createHealthChecker(deps: {
       const t0 = now();
       for (const t of targets) {
         if (inFlight.has(t.id)) continue;
-        const check = t.check ?? DEFAULT_CHECK;
+        const check = t.check ?? HEALTH_CHECK_DEFAULTS;
         const due =
           nextAt.get(t.id) ?? (t.started_at?.getTime() ?? t0) + check.initial_delay_seconds * 1000;
         if (t0 < due) continue;

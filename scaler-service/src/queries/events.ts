@@ -1,20 +1,8 @@
 import { hostname } from 'node:os';
+import type { EventRow } from '@autoserve/runtime/model';
 import type { Db } from './db.js';
 
-/** An events row; id is int8, so a string from node-postgres. */
-export interface EventRow {
-  id: string;
-  event_type: string;
-  event_category: string;
-  app_name: string | null;
-  container_id: string | null;
-  message: string;
-  details: Record<string, unknown> | null;
-  severity: string;
-  timestamp: Date;
-  source: string;
-  node_id: string | null;
-}
+export type { EventRow };
 
 /** What a state change records about itself. */
 export interface NewEvent {

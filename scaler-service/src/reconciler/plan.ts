@@ -1,3 +1,4 @@
+import { isLiveInstance } from '@autoserve/runtime/model';
 import type { AppRow } from '../queries/apps.js';
 import type { InstanceRow } from '../queries/instances.js';
 import type { RuntimeInstance } from '../runtime/types.js';
@@ -26,8 +27,6 @@ export type Step =
   | { kind: 'drain'; row: InstanceRow; reason: string }
   | { kind: 'stop'; row: InstanceRow; container: RuntimeInstance | undefined; reason: string }
   | { kind: 'create'; replicaIndex: number };
-
-const LIVE = new Set(['starting', 'running']);
 
 /** Made from an older spec than the app's; no recorded generation counts as current. */
 export function isOutdated(row: InstanceRow, generation: bigint): boolean {
@@ -119,7 +118,8 @@ export function planApp(input: PlanInput): Step[] {
       steps.push({ kind: 'replace-unhealthy', row, container: c });
       continue;
     }
-    if (LIVE.has(row.status)) live.push(row);
+    // Draining rows were handled above, so this is the shared live-instance predicate.
+    if (isLiveInstance(row)) live.push(row);
   }
 
   let adopted = 0;

@@ -1,3 +1,4 @@
+import { isLiveInstance } from '@autoserve/runtime/model';
 import type { ControlTx } from '../control/store.js';
 import type { AppRow } from '../queries/apps.js';
 import type { InstanceRow } from '../queries/instances.js';
@@ -171,9 +172,7 @@ async function settleApp(
   resetFailures: () => void,
 ): Promise<AppObservation> {
   const rows = await deps.store.listAppInstances(app.name);
-  const liveRows = rows.filter(
-    (r) => (r.status === 'starting' || r.status === 'running') && !r.draining_since,
-  );
+  const liveRows = rows.filter(isLiveInstance);
   const healthy = liveRows.filter(
     (r) => r.status === 'running' && r.health_status === 'healthy',
   ).length;

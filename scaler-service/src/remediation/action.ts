@@ -1,6 +1,5 @@
 import type { common, scaler } from '@autoserve/proto';
 import { invalidArgument } from '@autoserve/runtime';
-import type { JsonObject } from '@bufbuild/protobuf';
 import { actionResultCodec } from '../validation/enums.js';
 import {
   jsonOrNull,
@@ -10,41 +9,7 @@ import {
   strings,
   trailChange,
   trailColumns,
-  trailToProto,
-  ts,
 } from './fields.js';
-
-/** A kubernetes_executions row (ActionExecution in the contract). */
-export interface ActionRow {
-  id: string;
-  name: string;
-  namespace: string;
-  workflow_execution_ref: string;
-  step_name: string | null;
-  action_type: string;
-  action_data: JsonObject | null;
-  target_type: string;
-  target_name: string;
-  target_namespace: string;
-  enable_dry_run: boolean | null;
-  enable_validation: boolean | null;
-  enable_rollback: boolean | null;
-  action_result: string | null;
-  resource_version: string | null;
-  previous_version: string | null;
-  dry_run_result: string | null;
-  validation_result: string | null;
-  validation_warnings: string[] | null;
-  is_rolled_back: boolean | null;
-  rollback_reason: string | null;
-  phase: string | null;
-  message: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
-  rolled_back_at: Date | null;
-  correlation_id: string | null;
-}
 
 function resultText(field: string, v: number): string | null {
   if (v === 0) return null;
@@ -97,33 +62,4 @@ export function actionChange(req: scaler.UpdateActionExecutionRequest) {
   }
   if (req.rolledBackAt) change.rolled_back_at = optionalDate('rolled_back_at', req.rolledBackAt);
   return change;
-}
-
-export function actionToProto(row: ActionRow) {
-  return {
-    id: BigInt(row.id),
-    name: row.name,
-    namespace: row.namespace,
-    workflowExecutionRef: row.workflow_execution_ref,
-    stepName: row.step_name ?? '',
-    actionType: row.action_type,
-    ...(row.action_data ? { actionData: row.action_data } : {}),
-    targetType: row.target_type,
-    targetName: row.target_name,
-    targetNamespace: row.target_namespace,
-    enableDryRun: row.enable_dry_run ?? false,
-    enableValidation: row.enable_validation ?? false,
-    enableRollback: row.enable_rollback ?? false,
-    actionResult: actionResultCodec.fromDb(row.action_result),
-    resourceVersion: row.resource_version ?? '',
-    previousVersion: row.previous_version ?? '',
-    dryRunResult: row.dry_run_result ?? '',
-    validationResult: row.validation_result ?? '',
-    validationWarnings: row.validation_warnings ?? [],
-    isRolledBack: row.is_rolled_back ?? false,
-    rollbackReason: row.rollback_reason ?? '',
-    phase: row.phase ?? '',
-    ...trailToProto(row),
-    ...ts('rolledBackAt', row.rolled_back_at),
-  };
 }

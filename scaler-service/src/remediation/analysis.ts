@@ -1,40 +1,6 @@
 import type { common, scaler } from '@autoserve/proto';
 import { checkNumber, durationSeconds, invalidArgument } from '@autoserve/runtime';
-import type { JsonObject } from '@bufbuild/protobuf';
-import {
-  jsonOrNull,
-  optional,
-  required,
-  trailChange,
-  trailColumns,
-  trailToProto,
-} from './fields.js';
-
-/** An ai_analysis row. */
-export interface AnalysisRow {
-  id: string;
-  name: string;
-  namespace: string;
-  remediation_request_ref: string;
-  signal_type: string | null;
-  signal_context: JsonObject | null;
-  llm_provider: string | null;
-  llm_model: string | null;
-  temperature: number | null;
-  root_cause: string | null;
-  confidence: number | null;
-  recommended_action: string | null;
-  requires_approval: boolean | null;
-  investigation_id: string | null;
-  tokens_used: number | null;
-  investigation_time_seconds: number | null;
-  phase: string | null;
-  message: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
-  correlation_id: string | null;
-}
+import { jsonOrNull, optional, required, trailChange, trailColumns } from './fields.js';
 
 export function analysisColumns(r: common.AiAnalysis | undefined, f = 'record') {
   if (!r) throw invalidArgument(f, 'is required');
@@ -80,27 +46,4 @@ export function analysisChange(req: scaler.UpdateAiAnalysisRequest) {
     change.recommended_action = optional('recommended_action', req.recommendedAction, 65_536);
   }
   return change;
-}
-
-export function analysisToProto(row: AnalysisRow) {
-  return {
-    id: BigInt(row.id),
-    name: row.name,
-    namespace: row.namespace,
-    remediationRequestRef: row.remediation_request_ref,
-    signalType: row.signal_type ?? '',
-    ...(row.signal_context ? { signalContext: row.signal_context } : {}),
-    llmProvider: row.llm_provider ?? '',
-    llmModel: row.llm_model ?? '',
-    temperature: row.temperature ?? 0,
-    rootCause: row.root_cause ?? '',
-    confidence: row.confidence ?? 0,
-    recommendedAction: row.recommended_action ?? '',
-    requiresApproval: row.requires_approval ?? false,
-    investigationId: row.investigation_id ?? '',
-    tokensUsed: row.tokens_used ?? 0,
-    investigationTime: { seconds: BigInt(row.investigation_time_seconds ?? 0), nanos: 0 },
-    phase: row.phase ?? '',
-    ...trailToProto(row),
-  };
 }

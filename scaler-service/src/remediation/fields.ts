@@ -1,10 +1,4 @@
-import {
-  checkLength,
-  invalidArgument,
-  optionalDate,
-  optionalText,
-  timestampOf,
-} from '@autoserve/runtime';
+import { checkLength, invalidArgument, optionalDate, optionalText } from '@autoserve/runtime';
 import type { JsonObject } from '@bufbuild/protobuf';
 import type { Timestamp } from '@bufbuild/protobuf/wkt';
 
@@ -27,11 +21,6 @@ export const createdAt = (field: string, t: Timestamp | undefined) =>
   optionalDate(field, t) ?? new Date();
 
 export { optionalDate };
-
-/** `{ key: Timestamp }` for a set date, `{}` otherwise. */
-export function ts<K extends string>(key: K, d: Date | null | undefined) {
-  return (d ? { [key]: timestampOf(d) } : {}) as Partial<Record<K, ReturnType<typeof timestampOf>>>;
-}
 
 /** A list of strings, each at most `max` characters. */
 export function strings(field: string, list: string[], maxItems: number, max: number): string[] {
@@ -74,21 +63,4 @@ export function trailChange(req: {
   if (req.startedAt) change.started_at = optionalDate('started_at', req.startedAt);
   if (req.completedAt) change.completed_at = optionalDate('completed_at', req.completedAt);
   return change;
-}
-
-/** The trail columns of a stored record, as its message fields. */
-export function trailToProto(row: {
-  message: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
-  correlation_id: string | null;
-}) {
-  return {
-    message: row.message ?? '',
-    createdAt: timestampOf(row.created_at),
-    ...ts('startedAt', row.started_at),
-    ...ts('completedAt', row.completed_at),
-    correlationId: row.correlation_id ?? '',
-  };
 }

@@ -1,31 +1,7 @@
 import type { common, scaler } from '@autoserve/proto';
 import { checkStringMap, invalidArgument } from '@autoserve/runtime';
 import { priorityCodec, remediationPhaseCodec } from '../validation/enums.js';
-import { optional, required, trailChange, trailColumns, trailToProto } from './fields.js';
-
-/** A remediation_requests row. */
-export interface RemediationRequestRow {
-  id: string;
-  name: string;
-  namespace: string;
-  signal_type: string;
-  signal_name: string;
-  signal_namespace: string;
-  target_type: string;
-  target_name: string;
-  target_namespace: string;
-  environment: string | null;
-  priority: string | null;
-  fingerprint: string | null;
-  phase: string | null;
-  message: string | null;
-  reason: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
-  correlation_id: string | null;
-  labels: Record<string, string> | null;
-}
+import { optional, required, trailChange, trailColumns } from './fields.js';
 
 function phaseText(field: string, phase: number): string | undefined {
   if (phase === 0) return undefined;
@@ -72,25 +48,4 @@ export function requestChange(req: scaler.UpdateRemediationRequestRequest) {
   Object.assign(change, trailChange(req));
   if (req.reason !== undefined) change.reason = optional('reason', req.reason, 255);
   return change;
-}
-
-export function requestToProto(row: RemediationRequestRow) {
-  return {
-    id: BigInt(row.id),
-    name: row.name,
-    namespace: row.namespace,
-    signalType: row.signal_type,
-    signalName: row.signal_name,
-    signalNamespace: row.signal_namespace,
-    targetType: row.target_type,
-    targetName: row.target_name,
-    targetNamespace: row.target_namespace,
-    environment: row.environment ?? '',
-    priority: priorityCodec.fromDb(row.priority),
-    fingerprint: row.fingerprint ?? '',
-    phase: remediationPhaseCodec.fromDb(row.phase),
-    ...trailToProto(row),
-    reason: row.reason ?? '',
-    labels: row.labels ?? {},
-  };
 }

@@ -1,39 +1,7 @@
 import type { common, scaler } from '@autoserve/proto';
 import { checkInt, invalidArgument } from '@autoserve/runtime';
 import { workflowPhaseCodec } from '../validation/enums.js';
-import {
-  optional,
-  optionalDate,
-  required,
-  trailChange,
-  trailColumns,
-  trailToProto,
-  ts,
-} from './fields.js';
-
-/** A workflow_executions row. */
-export interface WorkflowRow {
-  id: string;
-  name: string;
-  namespace: string;
-  remediation_request_ref: string;
-  ai_analysis_ref: string | null;
-  workflow_name: string;
-  is_auto_approved: boolean | null;
-  requires_approval: boolean | null;
-  current_step: number | null;
-  step_count: number;
-  completed_count: number | null;
-  failed_count: number | null;
-  skipped_count: number | null;
-  phase: string | null;
-  message: string | null;
-  created_at: Date;
-  started_at: Date | null;
-  completed_at: Date | null;
-  paused_at: Date | null;
-  correlation_id: string | null;
-}
+import { optional, optionalDate, required, trailChange, trailColumns } from './fields.js';
 
 function phaseText(field: string, phase: number): string | undefined {
   if (phase === 0) return undefined;
@@ -78,25 +46,4 @@ export function workflowChange(req: scaler.UpdateWorkflowExecutionRequest) {
     change.skipped_count = count('skipped_count', req.skippedCount);
   if (req.pausedAt) change.paused_at = optionalDate('paused_at', req.pausedAt);
   return change;
-}
-
-export function workflowToProto(row: WorkflowRow) {
-  return {
-    id: BigInt(row.id),
-    name: row.name,
-    namespace: row.namespace,
-    remediationRequestRef: row.remediation_request_ref,
-    aiAnalysisRef: row.ai_analysis_ref ?? '',
-    workflowName: row.workflow_name,
-    isAutoApproved: row.is_auto_approved ?? false,
-    requiresApproval: row.requires_approval ?? false,
-    currentStep: row.current_step ?? 0,
-    stepCount: row.step_count,
-    completedCount: row.completed_count ?? 0,
-    failedCount: row.failed_count ?? 0,
-    skippedCount: row.skipped_count ?? 0,
-    phase: workflowPhaseCodec.fromDb(row.phase),
-    ...trailToProto(row),
-    ...ts('pausedAt', row.paused_at),
-  };
 }

@@ -7,26 +7,12 @@ import {
   invalidArgument,
   timestampOf,
 } from '@autoserve/runtime';
+import { HEALTH_CHECK_DEFAULTS, type HealthCheckRow } from '@autoserve/runtime/model';
 import { probeMethodCodec, probeProtocolCodec } from './enums.js';
 
-/** A health_checks row (without id/app_name): what the health checker reads. */
-export interface HealthCheckRow {
-  protocol: 'HTTP' | 'TCP';
-  /** HTTP path; null for TCP. */
-  path: string | null;
-  /** null = the instance's assigned port. */
-  port: number | null;
-  method: 'GET' | 'POST' | 'PUT' | 'HEAD';
-  headers: Record<string, string> | null;
-  body: string | null;
-  expected_status_codes: number[];
-  initial_delay_seconds: number;
-  period_seconds: number;
-  timeout_seconds: number;
-  failure_threshold: number;
-  success_threshold: number;
-  enabled: boolean;
-}
+export type { HealthCheckRow };
+
+const D = HEALTH_CHECK_DEFAULTS;
 
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 
@@ -36,11 +22,11 @@ export function normalizeHealthCheck(
   field = 'health_check',
 ): HealthCheckRow {
   const protocol = (probeProtocolCodec.toDb(hc?.protocol ?? 0) ??
-    'HTTP') as HealthCheckRow['protocol'];
-  const method = (probeMethodCodec.toDb(hc?.method ?? 0) ?? 'GET') as HealthCheckRow['method'];
+    D.protocol) as HealthCheckRow['protocol'];
+  const method = (probeMethodCodec.toDb(hc?.method ?? 0) ?? D.method) as HealthCheckRow['method'];
   let path: string | null = null;
   if (protocol === 'HTTP') {
-    path = hc?.path ? checkLength(`${field}.path`, hc.path, 1, 500) : '/';
+    path = hc?.path ? checkLength(`${field}.path`, hc.path, 1, 500) : D.path!;
     if (!path.startsWith('/')) throw invalidArgument(`${field}.path`, 'must start with "/"');
   }
   // The prober only ever targets the instance it checks (its own address and port): a port
@@ -69,14 +55,22 @@ export function normalizeHealthCheck(
   if (body !== null && Buffer.byteLength(body) > 65_536) {
     throw invalidArgument(`${field}.body`, 'must be at most 64 KiB');
   }
-  const codes = hc?.expectedStatusCodes.length ? [...hc.expectedStatusCodes] : [200];
+  const codes = hc?.expectedStatusCodes.length
+    ? [...hc.expectedStatusCodes]
+    : [...D.expected_status_codes];
   if (codes.length > 32)
     throw invalidArgument(`${field}.expected_status_codes`, 'must have at most 32 items');
   for (const [i, c] of codes.entries()) {
     checkInt(`${field}.expected_status_codes[${i}]`, c, 100, 599);
   }
-  const period = durationSeconds(`${field}.period`, hc?.period, 30, 1, 600);
-  const timeout = durationSeconds(`${field}.timeout`, hc?.timeout, Math.min(5, period), 1, 600);
+  const period = durationSeconds(`${field}.period`, hc?.period, D.period_seconds, 1, 600);
+  const timeout = durationSeconds(
+    `${field}.timeout`,
+    hc?.timeout,
+    Math.min(D.timeout_seconds, period),
+    1,
+    600,
+  );
   if (timeout > period) throw invalidArgument(`${field}.timeout`, `must be <= period (${period}s)`);
   return {
     protocol,
@@ -86,18 +80,24 @@ export function normalizeHealthCheck(
     headers: Object.keys(headers).length > 0 ? headers : null,
     body,
     expected_status_codes: codes,
-    initial_delay_seconds: durationSeconds(`${field}.initial_delay`, hc?.initialDelay, 30, 0, 600),
+    initial_delay_seconds: durationSeconds(
+      `${field}.initial_delay`,
+      hc?.initialDelay,
+      D.initial_delay_seconds,
+      0,
+      600,
+    ),
     period_seconds: period,
     timeout_seconds: timeout,
     failure_threshold:
       hc?.failureThreshold === undefined
-        ? 3
+        ? D.failure_threshold
         : checkInt(`${field}.failure_threshold`, hc.failureThreshold, 1, 100),
     success_threshold:
       hc?.successThreshold === undefined
-        ? 1
+        ? D.success_threshold
         : checkInt(`${field}.success_threshold`, hc.successThreshold, 1, 100),
-    enabled: hc?.enabled ?? true,
+    enabled: hc?.enabled ?? D.enabled,
   };
 }
 

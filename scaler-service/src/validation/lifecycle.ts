@@ -1,17 +1,9 @@
 import { failedPrecondition } from '@autoserve/runtime';
 
-/** App statuses as stored in applications.status. */
-export const APP_STATUSES = [
-  'registered',
-  'starting',
-  'running',
-  'stopping',
-  'stopped',
-  'error',
-  'updating',
-  'deleting',
-] as const;
-export type AppStatusName = (typeof APP_STATUSES)[number];
+import { APP_STATUSES, type AppStatusName } from '@autoserve/runtime/model';
+
+/** App statuses as stored in applications.status: the shared model's, derived from the contract. */
+export { APP_STATUSES, type AppStatusName };
 
 /**
  * The app lifecycle as a transition table (seed 004 plus deleting):

@@ -6,64 +6,21 @@ import {
   invalidArgument,
   timestampOf,
 } from '@autoserve/runtime';
+import {
+  POLICY_DEFAULTS,
+  type PolicyRow,
+  type RatePolicyJson,
+  type SelectPolicyName,
+} from '@autoserve/runtime/model';
 import { metricTypeCodec, ratePolicyTypeCodec, selectPolicyCodec } from './enums.js';
 
-/** One HPA rate policy as stored in scale_up_policies / scale_down_policies. */
-export interface RatePolicyJson {
-  type: 'Pods' | 'Percent';
-  value: number;
-  periodSeconds: number;
-}
+export type { PolicyRow, RatePolicyJson, SelectPolicyName };
 
-export type SelectPolicyName = 'Max' | 'Min' | 'Disabled';
+const D = POLICY_DEFAULTS;
 
-/**
- * A scaling_policies row (without app_name/timestamps): what PutScalingPolicy
- * stores and what the decision engine reads. A null target disables that
- * metric.
- */
-export interface PolicyRow {
-  min_replicas: number;
-  max_replicas: number;
-  target_rps_per_replica: number | null;
-  max_p95_latency_ms: number | null;
-  max_cpu_percent: number | null;
-  max_memory_percent: number | null;
-  max_connections_per_replica: number | null;
-  scale_out_threshold_pct: number;
-  scale_in_threshold_pct: number;
-  cooldown_seconds: number;
-  evaluation_window_seconds: number;
-  max_scale_out_step: number;
-  max_scale_in_step: number;
-  stabilization_window_seconds: number;
-  cpu_weight: number;
-  memory_weight: number;
-  rps_weight: number;
-  latency_weight: number;
-  connection_weight: number;
-  scale_up_tolerance: number;
-  scale_down_tolerance: number;
-  scale_up_stabilization_seconds: number;
-  scale_down_stabilization_seconds: number;
-  scale_up_policies: RatePolicyJson[];
-  scale_down_policies: RatePolicyJson[];
-  scale_up_select_policy: SelectPolicyName;
-  scale_down_select_policy: SelectPolicyName;
-  scale_to_zero_idle_seconds: number;
-  activation_threshold: number;
-  activation_metric: string;
-  hpa_compatible: boolean;
-}
-
-/** HPA autoscaling/v2 defaults. */
-export const DEFAULT_SCALE_UP_POLICIES: readonly RatePolicyJson[] = [
-  { type: 'Percent', value: 100, periodSeconds: 15 },
-  { type: 'Pods', value: 4, periodSeconds: 15 },
-];
-export const DEFAULT_SCALE_DOWN_POLICIES: readonly RatePolicyJson[] = [
-  { type: 'Percent', value: 100, periodSeconds: 15 },
-];
+/** HPA autoscaling/v2 defaults (the defaults table's). */
+export const DEFAULT_SCALE_UP_POLICIES: readonly RatePolicyJson[] = D.scale_up_policies;
+export const DEFAULT_SCALE_DOWN_POLICIES: readonly RatePolicyJson[] = D.scale_down_policies;
 
 function target(field: string, v: number | undefined, fallback: number, max: number) {
   if (v === undefined) return fallback;
@@ -78,10 +35,17 @@ function weight(field: string, v: number | undefined, fallback: number): number 
 function rules(
   field: string,
   r: scaler.ScalingRules | undefined,
-  defaults: { stabilization: number; policies: readonly RatePolicyJson[] },
+  defaults: {
+    tolerance: number;
+    stabilization: number;
+    policies: readonly RatePolicyJson[];
+    select: SelectPolicyName;
+  },
 ) {
   const tolerance =
-    r?.tolerance === undefined ? 0.1 : checkNumber(`${field}.tolerance`, r.tolerance, 0, 1);
+    r?.tolerance === undefined
+      ? defaults.tolerance
+      : checkNumber(`${field}.tolerance`, r.tolerance, 0, 1);
   const stabilization = durationSeconds(
     `${field}.stabilization_window`,
     r?.stabilizationWindow,
@@ -103,7 +67,8 @@ function rules(
     const periodSeconds = durationSeconds(`${f}.period`, p.period, 0, 1, 1800);
     return { type, value, periodSeconds };
   });
-  const select = (selectPolicyCodec.toDb(r?.selectPolicy ?? 0) ?? 'Max') as SelectPolicyName;
+  const select = (selectPolicyCodec.toDb(r?.selectPolicy ?? 0) ??
+    defaults.select) as SelectPolicyName;
   return {
     tolerance,
     stabilization,
@@ -118,14 +83,16 @@ function rules(
  */
 export function normalizePolicy(p: scaler.ScalingPolicy | undefined, field = 'policy'): PolicyRow {
   const min =
-    p?.minReplicas === undefined ? 1 : checkInt(`${field}.min_replicas`, p.minReplicas, 0, 1000);
+    p?.minReplicas === undefined
+      ? D.min_replicas
+      : checkInt(`${field}.min_replicas`, p.minReplicas, 0, 1000);
   const max =
     p?.maxReplicas === undefined
-      ? Math.max(5, min)
+      ? Math.max(D.max_replicas, min)
       : checkInt(`${field}.max_replicas`, p.maxReplicas, 1, 1000);
   if (min > max) throw invalidArgument(`${field}.min_replicas`, `must be <= max_replicas (${max})`);
-  const out = p?.scaleOutThresholdPct ?? 80;
-  const inn = p?.scaleInThresholdPct ?? 30;
+  const out = p?.scaleOutThresholdPct ?? D.scale_out_threshold_pct;
+  const inn = p?.scaleInThresholdPct ?? D.scale_in_threshold_pct;
   checkInt(`${field}.scale_out_threshold_pct`, out, 1, 100);
   checkInt(`${field}.scale_in_threshold_pct`, inn, 1, 100);
   if (inn >= out) {
@@ -135,58 +102,82 @@ export function normalizePolicy(p: scaler.ScalingPolicy | undefined, field = 'po
     );
   }
   const up = rules(`${field}.scale_up`, p?.scaleUp, {
-    stabilization: 0,
-    policies: DEFAULT_SCALE_UP_POLICIES,
+    tolerance: D.scale_up_tolerance,
+    stabilization: D.scale_up_stabilization_seconds,
+    policies: D.scale_up_policies,
+    select: D.scale_up_select_policy,
   });
   const down = rules(`${field}.scale_down`, p?.scaleDown, {
-    stabilization: 300,
-    policies: DEFAULT_SCALE_DOWN_POLICIES,
+    tolerance: D.scale_down_tolerance,
+    stabilization: D.scale_down_stabilization_seconds,
+    policies: D.scale_down_policies,
+    select: D.scale_down_select_policy,
   });
   const stz = p?.scaleToZero;
-  const activationMetric = metricTypeCodec.toDb(stz?.activationMetric ?? 0) ?? 'rps';
+  const activationMetric = metricTypeCodec.toDb(stz?.activationMetric ?? 0) ?? D.activation_metric;
   return {
     min_replicas: min,
     max_replicas: max,
     target_rps_per_replica: target(
       `${field}.target_rps_per_replica`,
       p?.targetRpsPerReplica,
-      50,
+      D.target_rps_per_replica!,
       1e9,
     ),
-    max_p95_latency_ms: target(`${field}.max_p95_latency_ms`, p?.maxP95LatencyMs, 250, 1e9),
-    max_cpu_percent: target(`${field}.max_cpu_percent`, p?.maxCpuPercent, 70, 100),
-    max_memory_percent: target(`${field}.max_memory_percent`, p?.maxMemoryPercent, 75, 100),
+    max_p95_latency_ms: target(
+      `${field}.max_p95_latency_ms`,
+      p?.maxP95LatencyMs,
+      D.max_p95_latency_ms!,
+      1e9,
+    ),
+    max_cpu_percent: target(`${field}.max_cpu_percent`, p?.maxCpuPercent, D.max_cpu_percent!, 100),
+    max_memory_percent: target(
+      `${field}.max_memory_percent`,
+      p?.maxMemoryPercent,
+      D.max_memory_percent!,
+      100,
+    ),
     max_connections_per_replica: target(
       `${field}.max_connections_per_replica`,
       p?.maxConnectionsPerReplica,
-      100,
+      D.max_connections_per_replica!,
       1e9,
     ),
     scale_out_threshold_pct: out,
     scale_in_threshold_pct: inn,
-    cooldown_seconds: durationSeconds(`${field}.cooldown`, p?.cooldown, 180, 0, 3600),
+    cooldown_seconds: durationSeconds(
+      `${field}.cooldown`,
+      p?.cooldown,
+      D.cooldown_seconds,
+      0,
+      3600,
+    ),
     evaluation_window_seconds: durationSeconds(
       `${field}.evaluation_window`,
       p?.evaluationWindow,
-      60,
+      D.evaluation_window_seconds,
       5,
       3600,
     ),
     max_scale_out_step:
       p?.maxScaleOutStep === undefined
-        ? 0
+        ? D.max_scale_out_step
         : checkInt(`${field}.max_scale_out_step`, p.maxScaleOutStep, 0, 1000),
     max_scale_in_step:
       p?.maxScaleInStep === undefined
-        ? 1
+        ? D.max_scale_in_step
         : checkInt(`${field}.max_scale_in_step`, p.maxScaleInStep, 0, 1000),
     // The seed's single window is the scale-down one (where stabilization matters).
     stabilization_window_seconds: down.stabilization,
-    cpu_weight: weight(`${field}.cpu_weight`, p?.cpuWeight, 1),
-    memory_weight: weight(`${field}.memory_weight`, p?.memoryWeight, 1),
-    rps_weight: weight(`${field}.rps_weight`, p?.rpsWeight, 1),
-    latency_weight: weight(`${field}.latency_weight`, p?.latencyWeight, 1.5),
-    connection_weight: weight(`${field}.connection_weight`, p?.connectionWeight, 0.8),
+    cpu_weight: weight(`${field}.cpu_weight`, p?.cpuWeight, D.cpu_weight),
+    memory_weight: weight(`${field}.memory_weight`, p?.memoryWeight, D.memory_weight),
+    rps_weight: weight(`${field}.rps_weight`, p?.rpsWeight, D.rps_weight),
+    latency_weight: weight(`${field}.latency_weight`, p?.latencyWeight, D.latency_weight),
+    connection_weight: weight(
+      `${field}.connection_weight`,
+      p?.connectionWeight,
+      D.connection_weight,
+    ),
     scale_up_tolerance: up.tolerance,
     scale_down_tolerance: down.tolerance,
     scale_up_stabilization_seconds: up.stabilization,
@@ -198,13 +189,13 @@ export function normalizePolicy(p: scaler.ScalingPolicy | undefined, field = 'po
     scale_to_zero_idle_seconds: durationSeconds(
       `${field}.scale_to_zero.idle_period`,
       stz?.idlePeriod,
-      0,
+      D.scale_to_zero_idle_seconds,
       0,
       86_400,
     ),
     activation_threshold:
       stz === undefined
-        ? 0
+        ? D.activation_threshold
         : checkNumber(
             `${field}.scale_to_zero.activation_threshold`,
             stz.activationThreshold,
@@ -212,7 +203,7 @@ export function normalizePolicy(p: scaler.ScalingPolicy | undefined, field = 'po
             1e12,
           ),
     activation_metric: activationMetric,
-    hpa_compatible: p?.hpaCompatible ?? false,
+    hpa_compatible: p?.hpaCompatible ?? D.hpa_compatible,
   };
 }
 
@@ -271,7 +262,7 @@ export function policyToProto(row: PolicyRow & { updated_at?: Date }) {
     ),
     scaleToZero: {
       idlePeriod: secs(row.scale_to_zero_idle_seconds),
-      activationMetric: metricTypeCodec.fromDb(row.activation_metric ?? 'rps'),
+      activationMetric: metricTypeCodec.fromDb(row.activation_metric ?? D.activation_metric),
       activationThreshold: row.activation_threshold,
     },
     hpaCompatible: row.hpa_compatible,

@@ -1,5 +1,6 @@
 import { scaler } from '@autoserve/proto';
 import { decodePageToken, encodePageToken, pageSize } from '@autoserve/runtime';
+import { HEALTH_CHECK_DEFAULTS, POLICY_DEFAULTS } from '@autoserve/runtime/model';
 import { create } from '@bufbuild/protobuf';
 import type { ConnectError } from '@connectrpc/connect';
 import { describe, expect, it } from 'vitest';
@@ -67,38 +68,11 @@ describe('spec', () => {
 });
 
 describe('policy', () => {
-  it('fills the seed and HPA defaults', () => {
+  it('fills the defaults table (pinned to the column DEFAULTs by model-defaults.test.ts)', () => {
     const p = normalizePolicy(undefined);
-    expect(p).toMatchObject({
-      min_replicas: 1,
-      max_replicas: 5,
-      target_rps_per_replica: 50,
-      max_p95_latency_ms: 250,
-      max_cpu_percent: 70,
-      max_memory_percent: 75,
-      max_connections_per_replica: 100,
-      scale_out_threshold_pct: 80,
-      scale_in_threshold_pct: 30,
-      cooldown_seconds: 180,
-      evaluation_window_seconds: 60,
-      max_scale_out_step: 0,
-      max_scale_in_step: 1,
-      latency_weight: 1.5,
-      connection_weight: 0.8,
-      scale_up_tolerance: 0.1,
-      scale_down_tolerance: 0.1,
-      scale_up_stabilization_seconds: 0,
-      scale_down_stabilization_seconds: 300,
-      scale_up_select_policy: 'Max',
-      scale_to_zero_idle_seconds: 0,
-      activation_metric: 'rps',
-      hpa_compatible: false,
-    });
-    expect(p.scale_up_policies).toEqual([
-      { type: 'Percent', value: 100, periodSeconds: 15 },
-      { type: 'Pods', value: 4, periodSeconds: 15 },
-    ]);
-    expect(p.scale_down_policies).toEqual([{ type: 'Percent', value: 100, periodSeconds: 15 }]);
+    expect(p).toEqual(POLICY_DEFAULTS);
+    // Copies: a caller that edits its policy cannot change every later app's defaults.
+    expect(p.scale_up_policies).not.toBe(POLICY_DEFAULTS.scale_up_policies);
   });
 
   it('keeps explicit values, 0 disables a target, and round-trips through the proto', () => {
@@ -156,22 +130,9 @@ describe('policy', () => {
 });
 
 describe('health check', () => {
-  it('defaults to HTTP GET / on the instance port', () => {
-    expect(normalizeHealthCheck(undefined)).toEqual({
-      protocol: 'HTTP',
-      path: '/',
-      port: null,
-      method: 'GET',
-      headers: null,
-      body: null,
-      expected_status_codes: [200],
-      initial_delay_seconds: 30,
-      period_seconds: 30,
-      timeout_seconds: 5,
-      failure_threshold: 3,
-      success_threshold: 1,
-      enabled: true,
-    });
+  it('defaults to the defaults table: HTTP GET / on the instance port', () => {
+    expect(normalizeHealthCheck(undefined)).toEqual(HEALTH_CHECK_DEFAULTS);
+    expect(HEALTH_CHECK_DEFAULTS).toMatchObject({ protocol: 'HTTP', path: '/', port: null });
   });
   it('names the bad field', () => {
     const bad = (init: object) =>

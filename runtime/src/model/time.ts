@@ -1,4 +1,4 @@
-/** A protobuf Timestamp init. */
+/** A protobuf Timestamp init (the model maps rows to message inits, not messages). */
 export interface TimestampInit {
   seconds: bigint;
   nanos: number;
