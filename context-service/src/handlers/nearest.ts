@@ -200,7 +200,8 @@ export function createNearestSearch(deps: HandlerDeps) {
     // First sight of this filter (or a query by incident id): the estimate, then the plan, are
     // read on the connection, under the settings that filter needed last time.
     const planKey = JSON.stringify([embedder ?? query.incidentId?.toString(), filter, accuracy]);
-    const guess = lastSettings.get(planKey) ?? settingsOf({ method: 'hnsw', efSearch: 100 });
+    const guess =
+      lastSettings.get(planKey) ?? settingsOf({ method: 'hnsw', efSearch: config.defaultEfSearch });
     return deps.router.read(
       { deadline: ctx, settings: { ...guess, ...ITERATIVE } },
       async (client) => {

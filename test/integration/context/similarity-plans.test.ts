@@ -171,8 +171,8 @@ describe('similarity plans are what they say', () => {
     expect(c!.band).toBe(bandOf(plan!.estimatedSelectivity));
     expect(c!.targetRecall).toBe(0.95);
     expect(c!.sampleSize).toBe(10);
-    // The calibration only raises the effort above the uncalibrated default (100).
-    expect(plan!.efSearch).toBe(Math.max(100, c!.efSearch));
+    // The calibration only raises the effort above the uncalibrated default (200).
+    expect(plan!.efSearch).toBe(Math.max(200, c!.efSearch));
     if (c!.targetMet) expect(c!.measuredRecall).toBeGreaterThanOrEqual(0.95);
     // What it claims, checked on queries it never saw, against brute force computed here.
     const byId = new Map(ids.map((id, i) => [id, i]));
