@@ -18,7 +18,7 @@ import { SearchSimilarIncidentsRequestSchema } from '@autoserve/proto/context/v1
 import { createPool, withReadSession } from '@autoserve/runtime';
 import { create, toBinary } from '@bufbuild/protobuf';
 import pg from 'pg';
-import { listSimilarIncidents } from '../context-service/dist/queries/similar.js';
+import { similarIncidentsSql } from '../context-service/dist/queries/similar.js';
 import { PLAN_SETTINGS } from '../context-service/dist/similarity/plan-settings.js';
 import { ClusteredVectors, rng } from '../test/kit/clustered.js';
 import { seedIncidents, selectivityFilters } from '../test/kit/incidents.js';
@@ -291,7 +291,8 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
     method: 'exact' | 'hnsw',
     ef: number,
   ) =>
-    // What the service runs, minus its replica probe: the same planner settings, then the query.
+    // What the service runs, minus its replica probe: the same planner settings and the query,
+    // sent together in one round trip as the service sends a repeated filter's.
     withReadSession(
       pool,
       {
@@ -300,9 +301,7 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
           'hnsw.ef_search': String(ef || 40),
           'hnsw.iterative_scan': 'relaxed_order',
         },
-      },
-      (c) =>
-        listSimilarIncidents(c, {
+        alongside: similarIncidentsSql({
           vector: q,
           embedder,
           filter: f.filter,
@@ -310,6 +309,8 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
           maxDistance: 1,
           method,
         }),
+      },
+      async (_c, _probed, rows) => rows!.rows as { ie_id: string }[],
     );
   const sweep = [];
   for (const [fi, f] of args.includes('--skip-sweep') ? [] : filters.entries()) {

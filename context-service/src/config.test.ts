@@ -17,7 +17,7 @@ describe('context config', () => {
     expect(c.embedder).toEqual({ kind: 'hash' });
     expect(c.cacheTtlMs).toBe(30_000);
     expect(c.exactScanMaxRows).toBe(2000);
-    expect(c.defaultEfSearch).toBe(100);
+    expect(c.defaultEfSearch).toBe(200);
     expect(c.replicaRetryMs).toBe(1000);
   });
 

@@ -3,6 +3,7 @@ export * from './db/errors.js';
 export * from './db/metric-windows.js';
 export * from './db/migrate.js';
 export * from './db/partitions.js';
+export * from './db/pipeline.js';
 export * from './db/pool.js';
 export * from './db/tx.js';
 export * from './embed/index.js';

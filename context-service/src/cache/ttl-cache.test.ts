@@ -69,4 +69,18 @@ describe('TtlCache', () => {
     expect(cache.size).toBe(0);
     expect((await cache.get('k', load)).value).toBe(2);
   });
+
+  it('peeks at a stored value within the TTL only, never loading or waiting', async () => {
+    let t = 0;
+    const cache = new TtlCache<number>({ ttlMs: 100, maxEntries: 10, now: () => t });
+    const d = deferred<number>();
+    const loading = cache.get('k', () => d.promise);
+    expect(cache.peek('k')).toBeUndefined();
+    d.resolve(5);
+    await loading;
+    expect(cache.peek('k')).toBe(5);
+    t = 100;
+    expect(cache.peek('k')).toBeUndefined();
+    expect(cache.peek('never')).toBeUndefined();
+  });
 });

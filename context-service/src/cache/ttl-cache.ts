@@ -20,6 +20,7 @@ interface Entry<T> {
   promise: Promise<T>;
   /** When the value was stored; undefined while the load is in flight. */
   storedAt: number | undefined;
+  value?: T;
 }
 
 /**
@@ -39,6 +40,19 @@ export class TtlCache<T> {
   /** Number of entries, loading or loaded. */
   get size(): number {
     return this.entries.size;
+  }
+
+  /**
+   * The stored value of `key` if it is within the TTL, without loading it or waiting: for a
+   * caller that can do without the value, or fetch it some other way.
+   */
+  peek(key: string): T | undefined {
+    const entry = this.entries.get(key);
+    if (entry?.storedAt === undefined || this.now() - entry.storedAt >= this.options.ttlMs) {
+      return undefined;
+    }
+    recordCacheLookup(CACHE_NAME, true);
+    return entry.value;
   }
 
   async get(key: string, load: () => Promise<T>): Promise<Cached<T>> {
@@ -64,8 +78,10 @@ export class TtlCache<T> {
       // Only the load that is still current may mark itself stored (a newer one may have
       // replaced it after expiry or eviction).
       if (this.entries.get(key) === entry) {
-        if (this.options.ttlMs > 0) entry.storedAt = this.now();
-        else this.entries.delete(key);
+        if (this.options.ttlMs > 0) {
+          entry.storedAt = this.now();
+          entry.value = value;
+        } else this.entries.delete(key);
       }
       return { value, hit: false, ageMs: 0 };
     } catch (err) {

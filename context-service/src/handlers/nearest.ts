@@ -20,6 +20,7 @@ import {
   listSimilarIncidents,
   listStoredEmbedders,
   maybeGetIncidentVector,
+  similarIncidentsSql,
 } from '../queries/similar.js';
 import type { Routed } from '../read/router.js';
 import { curveForBand, effortFor } from '../similarity/calibration.js';
@@ -92,11 +93,20 @@ export function createNearestSearch(deps: HandlerDeps) {
     const counted = await countFilteredRowsUpTo(client, filter, embedder, cap);
     return counted > config.exactScanMaxRows ? Math.max(planned, counted) : counted;
   };
+  const rowsKey = (filter: IncidentFilterSql, embedder: string) =>
+    JSON.stringify(['rows', embedder, filter]);
   const estimate = async (client: PoolClient, filter: IncidentFilterSql, embedder: string) => {
     const total = (await deps.stats.get('incident_rows', () => getTotalIncidentRows(client))).value;
-    const key = JSON.stringify(['rows', embedder, filter]);
+    const key = rowsKey(filter, embedder);
     const rows = (await deps.stats.get(key, () => estimateRows(client, filter, embedder))).value;
     return { rows, total };
+  };
+  // The estimate when both figures are cached: the plan is then known before the read, and its
+  // settings, the lag probe and the query go out in one round trip.
+  const knownEstimate = (filter: IncidentFilterSql, embedder: string) => {
+    const total = deps.stats.peek('incident_rows');
+    const rows = total === undefined ? undefined : deps.stats.peek(rowsKey(filter, embedder));
+    return rows === undefined ? undefined : { rows, total: total! };
   };
 
   // The planner settings each (embedder, filter) needed last time go out with the read's first
@@ -118,6 +128,35 @@ export function createNearestSearch(deps: HandlerDeps) {
     };
   };
 
+  const planFor = (
+    est: { rows: number; total: number },
+    embedder: string,
+    accuracy: number | undefined,
+    limit: number,
+  ): SearchPlan =>
+    choosePlan({
+      estimatedRows: est.rows,
+      totalRows: est.total,
+      accuracy,
+      limit,
+      exactMaxRows: config.exactScanMaxRows,
+      defaultEfSearch: config.defaultEfSearch,
+      targetRecall: config.targetRecall,
+      calibrated: calibratedFor(embedder),
+      exactFallbackMaxRows: config.exactFallbackMaxRows,
+    });
+
+  // No rows can mean a filter nothing matches, or an embedder nothing was stored by: the latter
+  // is the caller's mistake, said precisely.
+  const checkEmbedder = async (client: PoolClient, rows: Row[], embedder: string) => {
+    if (rows.length > 0 || (await embedderHasRows(client, embedder))) return;
+    const stored = await listStoredEmbedders(client);
+    throw failedPrecondition(
+      `no incidents are embedded by "${embedder}"; vectors of different embedders are not comparable` +
+        (stored.length ? ` (stored: ${stored.join(', ')})` : ''),
+    );
+  };
+
   return async function nearest(
     req: NearestRequest,
     limit: number,
@@ -137,10 +176,34 @@ export function createNearestSearch(deps: HandlerDeps) {
       embedder = deps.embedder.name;
     }
 
+    const known = vector && embedder !== undefined ? knownEstimate(filter, embedder) : undefined;
+    if (known) {
+      const plan = planFor(known, embedder!, accuracy, limit);
+      const similar = similarIncidentsSql({
+        vector: vector!,
+        embedder: embedder!,
+        filter,
+        limit,
+        maxDistance: 1 - minSimilarity,
+        method: plan.method,
+      });
+      return deps.router.read(
+        { deadline: ctx, settings: { ...settingsOf(plan), ...ITERATIVE }, alongside: similar },
+        async (client, alongside) => {
+          const rows = alongside!.rows as Row[];
+          await checkEmbedder(client, rows, embedder!);
+          return { rows, plan };
+        },
+      );
+    }
+
+    // First sight of this filter (or a query by incident id): the estimate, then the plan, are
+    // read on the connection, under the settings that filter needed last time.
     const planKey = JSON.stringify([embedder ?? query.incidentId?.toString(), filter, accuracy]);
-    const guess = lastSettings.get(planKey) ?? settingsOf({ method: 'hnsw', efSearch: 100 });
+    const guess =
+      lastSettings.get(planKey) ?? settingsOf({ method: 'hnsw', efSearch: config.defaultEfSearch });
     return deps.router.read(
-      { deadline: ctx, settings: { ...guess, 'hnsw.iterative_scan': 'relaxed_order' } },
+      { deadline: ctx, settings: { ...guess, ...ITERATIVE } },
       async (client) => {
         if (query.incidentId !== undefined) {
           const found = await maybeGetIncidentVector(client, query.incidentId);
@@ -148,18 +211,7 @@ export function createNearestSearch(deps: HandlerDeps) {
           vector = found.embedding;
           embedder = found.embedder;
         }
-        const est = await estimate(client, filter, embedder!);
-        const plan: SearchPlan = choosePlan({
-          estimatedRows: est.rows,
-          totalRows: est.total,
-          accuracy,
-          limit,
-          exactMaxRows: config.exactScanMaxRows,
-          defaultEfSearch: config.defaultEfSearch,
-          targetRecall: config.targetRecall,
-          calibrated: calibratedFor(embedder!),
-          exactFallbackMaxRows: config.exactFallbackMaxRows,
-        });
+        const plan = planFor(await estimate(client, filter, embedder!), embedder!, accuracy, limit);
         const settings = settingsOf(plan);
         const changed = Object.entries(settings).filter(([k, v]) => guess[k] !== v);
         if (changed.length) await setSessionSettings(client, Object.fromEntries(changed));
@@ -173,18 +225,15 @@ export function createNearestSearch(deps: HandlerDeps) {
           maxDistance: 1 - minSimilarity,
           method: plan.method,
         });
-        if (rows.length === 0 && !(await embedderHasRows(client, embedder!))) {
-          const stored = await listStoredEmbedders(client);
-          throw failedPrecondition(
-            `no incidents are embedded by "${embedder}"; vectors of different embedders are not comparable` +
-              (stored.length ? ` (stored: ${stored.join(', ')})` : ''),
-          );
-        }
+        await checkEmbedder(client, rows, embedder!);
         return { rows, plan };
       },
     );
   };
 }
+
+// Filtered HNSW scans continue past ef_search until LIMIT rows match (pgvector >= 0.8).
+const ITERATIVE = { 'hnsw.iterative_scan': 'relaxed_order' };
 
 /** The planner settings that make `plan` the plan Postgres runs. */
 function settingsOf(plan: Pick<SearchPlan, 'method' | 'efSearch'>): Record<string, string> {

@@ -4,9 +4,11 @@ import {
   isConnectionError,
   type Pool,
   type PoolClient,
+  type Statement,
   withReadSession,
 } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
+import type pg from 'pg';
 import type { Logger } from 'pino';
 import { getPrimaryFlushLsn } from '../queries/wal-position.js';
 import { PLANNER_DEFAULTS } from '../similarity/plan-settings.js';
@@ -25,7 +27,15 @@ export interface ReadOptions {
   deadline?: Deadline;
   /** Transaction-local settings, e.g. hnsw.ef_search. */
   settings?: Record<string, string>;
+  /**
+   * The read's statement, when it is known before the read starts: sent with the settings and the
+   * lag probe in one round trip, and its result handed to the read's function.
+   */
+  alongside?: Statement;
 }
+
+/** A read's work on its connection; `alongside` is the result of ReadOptions.alongside. */
+export type ReadFn<T> = (client: PoolClient, alongside: pg.QueryResult | undefined) => Promise<T>;
 
 export interface ReadRouterOptions {
   replica: Pool;
@@ -40,7 +50,7 @@ export interface ReadRouterOptions {
 
 /** Routes every read: the replica when it is fresh enough, else the primary, and says which. */
 export interface ReadRouter {
-  read<T>(options: ReadOptions, fn: (client: PoolClient) => Promise<T>): Promise<Routed<T>>;
+  read<T>(options: ReadOptions, fn: ReadFn<T>): Promise<Routed<T>>;
 }
 
 // 40001 on a standby is a query cancelled by a recovery conflict: the same read on the
@@ -87,11 +97,11 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
 
   const onPrimary = async <T>(
     options: ReadOptions,
-    fn: (client: PoolClient) => Promise<T>,
+    fn: ReadFn<T>,
     reason: string,
     lagMs: number | undefined,
   ): Promise<Routed<T>> => {
-    const value = await withReadSession(opts.primary!, options, fn);
+    const value = await withReadSession(opts.primary!, options, (c, _p, a) => fn(c, a));
     return {
       value,
       readInfo: {
@@ -119,7 +129,7 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
         const value = await withReadSession(
           opts.replica,
           { ...options, probe: LAG_COLUMNS },
-          async (client, probed) => {
+          async (client, probed, alongside) => {
             const sample = sampleOf(probed);
             let freshness = gauge.assess(sample);
             if (opts.primary && !fresh(freshness, opts.maxReplicaLagMs)) {
@@ -135,7 +145,7 @@ export function createReadRouter(opts: ReadRouterOptions): ReadRouter {
                 staleReason = lagReason(lagMs, opts.maxReplicaLagMs);
             }
             if (opts.primary && staleReason && !primaryDown) throw new TooStale(staleReason);
-            return fn(client);
+            return fn(client, alongside);
           },
         );
         return {

@@ -1,4 +1,6 @@
 import type { HandlerContext } from '@connectrpc/connect';
+import type pg from 'pg';
+import { queryPipelined, type Statement } from './pipeline.js';
 import type { Pool, PoolClient } from './pool.js';
 
 /** Statement timeout used when the caller sent no deadline. */
@@ -31,6 +33,17 @@ export interface TxOptions {
    * row is handed to `fn`. Saves a round trip on hot read paths.
    */
   probe?: string;
+  /**
+   * A statement sent in the same round trip as the settings and planned under them (see
+   * queryPipelined); its result is handed to `fn`. withReadSession only.
+   */
+  alongside?: Statement;
+}
+
+/** What applying the settings returned: the probe's row, and the `alongside` statement's result. */
+interface Applied {
+  probed: Record<string, unknown>;
+  alongside?: pg.QueryResult;
 }
 
 /**
@@ -42,7 +55,7 @@ async function applySettings(
   client: PoolClient,
   options: TxOptions,
   scope: 'transaction' | 'session',
-): Promise<Record<string, unknown>> {
+): Promise<Applied> {
   // All settings in one round trip: under CPU contention every extra round
   // trip costs a scheduler wake-up on both sides.
   const names = ['statement_timeout', ...Object.keys(options.settings ?? {})];
@@ -50,11 +63,16 @@ async function applySettings(
     String(statementTimeoutMs(options.deadline)),
     ...Object.values(options.settings ?? {}),
   ];
-  const applied = await client.query(
-    `SELECT (SELECT count(set_config(k, v, $3)) FROM unnest($1::text[], $2::text[]) AS s(k, v)) AS settings${options.probe ? `, ${options.probe}` : ''}`,
-    [names, values, scope === 'transaction'],
-  );
-  return applied.rows[0] as Record<string, unknown>;
+  const settings: Statement = {
+    text: `SELECT (SELECT count(set_config(k, v, $3)) FROM unnest($1::text[], $2::text[]) AS s(k, v)) AS settings${options.probe ? `, ${options.probe}` : ''}`,
+    values: [names, values, scope === 'transaction'],
+  };
+  if (options.alongside) {
+    const [applied, alongside] = await queryPipelined(client, [settings, options.alongside]);
+    return { probed: applied!.rows[0] as Record<string, unknown>, alongside: alongside! };
+  }
+  const applied = await client.query(settings.text, settings.values);
+  return { probed: applied.rows[0] as Record<string, unknown> };
 }
 
 /**
@@ -104,13 +122,13 @@ async function withClient<T>(
  */
 export async function withTx<T>(
   pool: Pool,
-  options: TxOptions,
+  options: Omit<TxOptions, 'alongside'>,
   fn: (client: PoolClient, probed: Record<string, unknown>) => Promise<T>,
 ): Promise<T> {
   return withClient(pool, async (client, markBroken) => {
     try {
       await client.query(options.readOnly ? 'BEGIN READ ONLY' : 'BEGIN');
-      const probed = await applySettings(client, options, 'transaction');
+      const { probed } = await applySettings(client, options, 'transaction');
       const result = await fn(client, probed);
       await client.query('COMMIT');
       return result;
@@ -136,9 +154,14 @@ export async function withTx<T>(
 export async function withReadSession<T>(
   pool: Pool,
   options: Omit<TxOptions, 'readOnly'>,
-  fn: (client: PoolClient, probed: Record<string, unknown>) => Promise<T>,
+  fn: (
+    client: PoolClient,
+    probed: Record<string, unknown>,
+    alongside: pg.QueryResult | undefined,
+  ) => Promise<T>,
 ): Promise<T> {
-  return withClient(pool, async (client) =>
-    fn(client, await applySettings(client, options, 'session')),
-  );
+  return withClient(pool, async (client) => {
+    const applied = await applySettings(client, options, 'session');
+    return fn(client, applied.probed, applied.alongside);
+  });
 }

@@ -49,6 +49,8 @@ function walk(msg: ReflectMessage, prefix: string, depth: number): void {
         walk(msg.get(field) as ReflectMessage, path, depth + 1);
         break;
       case 'list': {
+        // A list of numbers holds no string: not iterated (a query vector is 1536 of them).
+        if (field.listKind === 'scalar' && !isString(field)) break;
         const list = msg.get(field) as ReflectList;
         let i = 0;
         for (const item of list) {

@@ -171,8 +171,8 @@ describe('similarity plans are what they say', () => {
     expect(c!.band).toBe(bandOf(plan!.estimatedSelectivity));
     expect(c!.targetRecall).toBe(0.95);
     expect(c!.sampleSize).toBe(10);
-    // The calibration only raises the effort above the uncalibrated default (100).
-    expect(plan!.efSearch).toBe(Math.max(100, c!.efSearch));
+    // The calibration only raises the effort above the uncalibrated default (200).
+    expect(plan!.efSearch).toBe(Math.max(200, c!.efSearch));
     if (c!.targetMet) expect(c!.measuredRecall).toBeGreaterThanOrEqual(0.95);
     // What it claims, checked on queries it never saw, against brute force computed here.
     const byId = new Map(ids.map((id, i) => [id, i]));
@@ -191,5 +191,50 @@ describe('similarity plans are what they say', () => {
       r.text(),
     );
     expect(metrics).toMatch(/autoserve_similarity_calibration_recall\{embedder="test-plans-/);
+  }, 180_000);
+
+  // The filter a full-suite run caught at 0.86 on a forced-HNSW service (similarity.test.ts): that
+  // service has no calibration (its responses carry none), so 0.86 was the uncalibrated default
+  // ef on a filtered walk, not a broken claim. Here the same filter on a calibrated service: what
+  // the calibration claims for the band must hold on queries it never saw, or the plan must leave
+  // the graph for an exact scan.
+  it('at a 10% filter the calibration claims only what fresh queries get', async () => {
+    const search = (i: number) =>
+      calibratedClient.searchSimilarIncidents(
+        {
+          query: { case: 'vector', value: { values: Array.from(gen.queryNear(i)), embedder } },
+          filter: tenPercent.filter,
+        },
+        auth,
+      );
+    let res = await search(0);
+    for (let t = 0; t < 240 && !res.plan?.calibration; t++) {
+      await new Promise((r) => setTimeout(r, 500));
+      res = await search(0);
+    }
+    const c = res.plan?.calibration;
+    expect(c, 'a calibration within 2 minutes').toBeDefined();
+    expect(c!.band).toBe(bandOf(res.plan!.estimatedSelectivity));
+    const byId = new Map(ids.map((id, i) => [id, i]));
+    let sum = 0;
+    const fresh = 20;
+    for (let q = 0; q < fresh; q++) {
+      const i = 2000 + q * 89;
+      const r = await search(i);
+      const got = r.results.map((x) => String(byId.get(x.incident!.id)));
+      const want = topK(gen.queryNear(i), all, N, 10, tenPercent.keep).map(String);
+      sum += recallAt(got, want);
+    }
+    const recall = sum / fresh;
+    const { band, targetRecall, measuredRecall, targetMet, efSearch, sampleSize } = c!;
+    const claimed = { band, targetRecall, measuredRecall, targetMet, efSearch, sampleSize };
+    const report = { plan: res.plan!.method, ef: res.plan!.efSearch, claimed, recall };
+    if (res.plan!.method === 'hnsw') {
+      // Claimed met: fresh queries within sampling error (10 measured, 20 checked) of the target.
+      expect(c!.targetMet, JSON.stringify(report)).toBe(true);
+      expect(recall, JSON.stringify(report)).toBeGreaterThanOrEqual(c!.targetRecall - 0.05);
+    } else {
+      expect(recall, JSON.stringify(report)).toBe(1);
+    }
   }, 180_000);
 });
