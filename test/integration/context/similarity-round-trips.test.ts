@@ -5,12 +5,12 @@ import { create } from '@bufbuild/protobuf';
 import { createHandlerContext } from '@connectrpc/connect';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { ClusteredVectors } from '../../../bench/support/clustered.js';
-import { seedIncidents } from '../../../bench/support/incidents.js';
 import { loadConfig } from '../../../context-service/src/config.js';
 import { createContextHandlers } from '../../../context-service/src/handlers/index.js';
 import { similarIncidentsSql } from '../../../context-service/src/queries/similar.js';
 import { PLAN_SETTINGS } from '../../../context-service/src/similarity/plan-settings.js';
+import { ClusteredVectors } from '../../kit/clustered.js';
+import { seedIncidents } from '../../kit/incidents.js';
 import { serviceEnv } from '../../support/services.js';
 import { uniquePrefix, waitForReplica, withClient } from './fixture.js';
 
