@@ -4,11 +4,11 @@ import {
   isConnectionError,
   type Pool,
   type PoolClient,
+  type QueryResult,
   type Statement,
   withReadSession,
 } from '@autoserve/runtime';
 import type { MessageInitShape } from '@bufbuild/protobuf';
-import type pg from 'pg';
 import type { Logger } from 'pino';
 import { getPrimaryFlushLsn } from '../queries/wal-position.js';
 import { PLANNER_DEFAULTS } from '../similarity/plan-settings.js';
@@ -35,7 +35,7 @@ export interface ReadOptions {
 }
 
 /** A read's work on its connection; `alongside` is the result of ReadOptions.alongside. */
-export type ReadFn<T> = (client: PoolClient, alongside: pg.QueryResult | undefined) => Promise<T>;
+export type ReadFn<T> = (client: PoolClient, alongside: QueryResult | undefined) => Promise<T>;
 
 export interface ReadRouterOptions {
   replica: Pool;
