@@ -17,7 +17,7 @@ const USAGE = `npm run fuzz -- [options]
   --methods REGEX   only methods whose path matches, e.g. RecordRemediation
   --heap-snapshot   heap snapshot of each service into /tmp after the run
 Postgres: the harness cluster on PG_PRIMARY_PORT / PG_REPLICA_PORT (default 55432/55433),
-database AUTOSERVE_DB (default autoserve_fuzz, dropped before and after).
+database AUTOSERVE_DB (default autoserve_fuzz_<pid>, dropped before and after).
 Writes bench/results/fuzz.json; exits 1 on a crash, an INTERNAL/UNKNOWN answer or a
 service not SERVING after a method.
 `;

@@ -82,7 +82,9 @@ const KNOWN_APPS = ['fuzz-app', 'fuzz-other'];
 
 export async function fuzzServices(o: FuzzRunOptions): Promise<FuzzServicesReport> {
   const log = o.log ?? (() => {});
-  const database = o.env.AUTOSERVE_DB?.trim() || 'autoserve_fuzz';
+  // One database per run: two runs on one cluster (helpers share the default ports) must not
+  // drop each other's database, which answers every call of the other run UNAVAILABLE.
+  const database = o.env.AUTOSERVE_DB?.trim() || `autoserve_fuzz_${process.pid}`;
   const cluster = await pgUp(o.env, () => {});
   await dropDatabase(cluster.primaryUrl, database);
   const crashOutput: string[] = [];
