@@ -11,58 +11,28 @@
  * processes (must be 0), and how many Context answers were flagged
  * degraded. Writes bench/results/chaos.json.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createScalerClient, ScalerService } from '@autoserve/proto';
-import { createClient } from '@connectrpc/connect';
-import { createGrpcTransport } from '@connectrpc/connect-node';
+import { createScalerClient } from '@autoserve/proto';
 import pg from 'pg';
 import { createProcessRuntime } from '../scaler-service/src/runtime/process.js';
 import { seedHistory } from '../scripts/demo/seed.js';
 import { freePorts, pgctl, REPO, startCluster } from '../test/support/cluster.js';
 import { createTestDatabase } from '../test/support/database.js';
 import { serviceEnv, TOKENS } from '../test/support/services.js';
-import { startLoad, summarize } from './support/chaos-load.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+import { dockerEnginePhase } from './chaos-docker.js';
+import { lostBatches, type Proc, runFault, sleep, spawnService, until } from './chaos-fault.js';
+import { startLoad } from './support/chaos-load.js';
 
 function arg(args: string[], name: string, fallback: number): number {
   const i = args.indexOf(name);
   return i >= 0 ? Number(args[i + 1]) : fallback;
 }
 
-interface Proc {
-  child: ChildProcess;
-  out: () => string;
-  port: number;
-}
-
-function spawnService(service: 'scaler' | 'context', env: NodeJS.ProcessEnv, port: number): Proc {
-  const child = spawn(process.execPath, [`${REPO}/${service}-service/dist/main.js`], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  const keep = (d: Buffer) => {
-    out = (out + d.toString()).slice(-200_000);
-  };
-  child.stdout!.on('data', keep);
-  child.stderr!.on('data', keep);
-  return { child, out: () => out, port };
-}
-
-async function until(what: string, check: () => Promise<boolean> | boolean, ms: number) {
-  const end = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
-}
-
 export async function main(args: string[]): Promise<void> {
   const phaseMs = arg(args, '--phase-seconds', 8) * 1000;
+  const skipDocker = args.includes('--no-docker');
   const [primaryPort, replicaPort, scalerA, scalerB, contextPort] = await freePorts(5);
   const cluster = await startCluster({
     dir: `${REPO}/.data/pg-chaos-${process.pid}`,
@@ -109,31 +79,19 @@ export async function main(args: string[]): Promise<void> {
       30_000,
     );
 
-    const scalerClient = createClient(
-      ScalerService,
-      createGrpcTransport({
-        baseUrl: `http://127.0.0.1:${scalerA}`,
-        interceptors: [
-          (next) => (req) => {
-            req.header.set('authorization', `Bearer ${TOKENS.write}`);
-            return next(req);
-          },
-        ],
-      }),
-    );
+    const scalerClient = createScalerClient({
+      baseUrl: `http://127.0.0.1:${scalerA}`,
+      token: TOKENS.write,
+    });
     await scalerClient.registerApp({
       name: 'chaos-web',
-      spec: { image: 'none', command: [process.execPath, `${REPO}/scripts/test-app/server.js`] },
+      spec: { command: [process.execPath, `${REPO}/scripts/test-app/server.js`] },
       initialReplicas: 2,
     });
     await scalerClient.startApp({ name: 'chaos-web' });
     // Past incidents for the similarity searches to find.
-    const seedClient = createScalerClient({
-      baseUrl: `http://127.0.0.1:${scalerA}`,
-      token: TOKENS.write,
-    });
-    await seedHistory(seedClient, 'chaos-web', 'chaos', 20);
-    seedClient.close();
+    await seedHistory(scalerClient, 'chaos-web', 'chaos', 20);
+    scalerClient.close();
     const owned = new pg.Pool({ connectionString: db.ownerUrl, max: 2 });
     // Idle connections die with the primary restart: that is the fault, not a bench error.
     owned.on('error', () => {});
@@ -177,30 +135,7 @@ export async function main(args: string[]): Promise<void> {
       inject: () => Promise<void>,
       repair?: () => Promise<void>,
     ) => {
-      await sleep(phaseMs / 2);
-      const injectAt = Date.now();
-      await inject();
-      await sleep(phaseMs);
-      if (repair) await repair();
-      const repairedAt = Date.now();
-      await sleep(phaseMs);
-      const end = Date.now();
-      // Converged when no answer failed or was flagged degraded any more.
-      const lastBad = load.answers
-        .filter((x) => x.at >= injectAt && (x.code !== 'OK' || x.degraded))
-        .reduce((t, x) => Math.max(t, x.at), injectAt);
-      await until('chaos-web running again', appRunning, 60_000).catch(() => {});
-      faults.push({
-        fault: name,
-        rpcs: summarize(load.answers, injectAt, end),
-        degraded_while_faulty: summarize(load.answers, injectAt, repairedAt),
-        repaired_after_ms: repairedAt - injectAt,
-        last_failed_or_degraded_answer_ms: lastBad - injectAt,
-        converged_ms_after_repair: Math.max(0, lastBad - repairedAt),
-        app_running_after: await appRunning(),
-        orphan_processes: await orphans(),
-      });
-      process.stdout.write(`${JSON.stringify(faults.at(-1))}\n`);
+      faults.push(await runFault({ name, phaseMs, load, inject, repair, appRunning, orphans }));
     };
 
     const replicaPid = () =>
@@ -225,21 +160,20 @@ export async function main(args: string[]): Promise<void> {
 
     await load.stop();
     await sleep(1000);
-    const stored = new Map(
-      (
-        await owned.query<{ b: string; n: number }>(
-          `SELECT labels->>'b' AS b, count(*)::int AS n FROM metrics WHERE app_name = 'chaos-web' GROUP BY 1`,
-        )
-      ).rows.map((r) => [r.b, r.n]),
-    );
-    const lost = [...load.acked].filter((x) => stored.get(x) !== 100);
+    const lost = await lostBatches(owned, 'chaos-web', load.acked, 100);
+    await owned.end();
+    // The engine restart, on its own database, Scaler (Docker runtime) and Context.
+    const docker = skipDocker
+      ? undefined
+      : await dockerEnginePhase({ cluster, phaseMs, spawn: spawnService, procs });
+    if (docker) faults.push(docker.fault);
     const result = {
       phase_seconds: phaseMs / 1000,
-      acked_batches: load.acked.size,
-      acked_batches_lost: lost.length,
-      lost_examples: lost.slice(0, 5),
+      acked_batches: load.acked.size + (docker?.acked ?? 0),
+      acked_batches_lost: lost.length + (docker?.lost.length ?? 0),
+      lost_examples: [...lost, ...(docker?.lost ?? [])].slice(0, 5),
       faults,
-      not_run: ['restart of the Docker engine (this bench drives the process runtime)'],
+      not_run: docker ? [] : ['restart of the Docker engine (--no-docker)'],
     };
     writeFileSync(
       new URL('./results/chaos.json', import.meta.url),
@@ -248,7 +182,6 @@ export async function main(args: string[]): Promise<void> {
     process.stdout.write(
       `acked batches ${result.acked_batches}, lost ${result.acked_batches_lost}; bench/results/chaos.json written\n`,
     );
-    await owned.end();
   } finally {
     for (const p of procs) if (p.child.exitCode === null) p.child.kill('SIGKILL');
     const rt = createProcessRuntime({ dir: procDir });

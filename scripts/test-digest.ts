@@ -10,6 +10,12 @@ import { readFileSync } from 'node:fs';
 
 const MAX_LINES = 30;
 const MAX_WIDTH = 240;
+/**
+ * Vitest's banners of errors outside tests: its "Unhandled Errors" section, then one banner per
+ * error naming its kind (an uncaught exception is "Uncaught Exception", whose message used to be
+ * skipped as if it were part of the section's preamble).
+ */
+const UNHANDLED = /Unhandled (Error|Rejection)|Uncaught Exception|Teardown Error|Test Run Error/;
 
 // CSI sequences (colours) that vitest writes even into a pipe when FORCE_COLOR is set.
 const ANSI = new RegExp(`${String.fromCharCode(27)}\\[[0-9;]*[A-Za-z]`, 'g');
@@ -21,14 +27,14 @@ export function digest(text: string): string[] {
   for (let i = 0; i < lines.length; i++) {
     const line = lines[i]!;
     const failed = /^\s*FAIL\s/.test(line);
-    const unhandled = /Unhandled (Error|Rejection)/.test(line);
+    const unhandled = UNHANDLED.test(line);
     if (!failed && !unhandled) continue;
     out.push(line.trim());
     let frames = 0;
     let message = false;
     for (let j = i + 1; j < lines.length && j < i + 40; j++) {
       const l = lines[j]!.trim();
-      if (/^\s*FAIL\s/.test(l) || /Unhandled (Error|Rejection)/.test(l)) break;
+      if (/^\s*FAIL\s/.test(l) || UNHANDLED.test(l)) break;
       if (isSeparator(l)) continue;
       if (!message) {
         out.push(`  ${l}`);

@@ -4,7 +4,7 @@
  * acks), similarity searches and history reads. Every answer is recorded
  * with its time, RPC, code and whether the Context flagged it degraded.
  */
-import { ContextService, common, ScalerService } from '@autoserve/proto';
+import { ContextService, common, GuardedSessionManager, ScalerService } from '@autoserve/proto';
 import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 
@@ -18,6 +18,8 @@ export interface Answer {
 const withToken = (baseUrl: string, token: string) =>
   createGrpcTransport({
     baseUrl,
+    // Servers restart and send GOAWAY in every phase (connect-es #1768).
+    sessionManager: new GuardedSessionManager(baseUrl),
     interceptors: [
       (next) => (req) => {
         req.header.set('authorization', `Bearer ${token}`);

@@ -7,9 +7,10 @@
  */
 import type { DescService } from '@bufbuild/protobuf';
 import { type Client, createClient, type Interceptor } from '@connectrpc/connect';
-import { createGrpcTransport, Http2SessionManager } from '@connectrpc/connect-node';
+import { createGrpcTransport } from '@connectrpc/connect-node';
 import { ContextService } from './gen/autoserve/context/v1/context_service_pb.js';
 import { ScalerService } from './gen/autoserve/scaler/v1/scaler_service_pb.js';
+import { GuardedSessionManager } from './session-manager.js';
 
 /** TLS settings for an https:// baseUrl with a private CA or client certificates (mTLS). */
 export interface ClientTls {
@@ -62,8 +63,9 @@ function connect<S extends DescService>(service: S, options: ClientOptions): Ser
       }
     : {};
   // Our own session manager so close() can end the connection: otherwise an
-  // idle HTTP/2 session keeps a short script alive until it times out.
-  const sessions = new Http2SessionManager(options.baseUrl, {}, nodeOptions);
+  // idle HTTP/2 session keeps a short script alive until it times out. Guarded: a server's
+  // GOAWAY must not crash the caller's process (see GuardedSessionManager).
+  const sessions = new GuardedSessionManager(options.baseUrl, {}, nodeOptions);
   const transport = createGrpcTransport({
     baseUrl: options.baseUrl,
     sessionManager: sessions,

@@ -24,3 +24,4 @@ export { file_grpc_reflection_v1_reflection } from './gen/grpc/reflection/v1/ref
 export { file_grpc_reflection_v1alpha_reflection } from './gen/grpc/reflection/v1alpha/reflection_pb.js';
 export { file_health_v1_health } from './gen/health/v1/health_pb.js';
 export * as scaler from './scaler.js';
+export { GuardedSessionManager } from './session-manager.js';

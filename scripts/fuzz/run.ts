@@ -30,6 +30,8 @@ export interface FuzzOptions {
   /** Health of an address: 'SERVING' or why not. */
   health(address: string): Promise<string>;
   progress?(line: string): void;
+  /** Only methods whose path matches (e.g. /RecordRemediation/); default all. */
+  methods?: RegExp;
 }
 
 export interface Finding {
@@ -44,6 +46,8 @@ export interface MethodReport {
   codes: Record<string, number>;
   faults: number;
   examples: Finding[];
+  /** The first UNAVAILABLE answers: with the database up, each is a suspect (not an outage). */
+  unavailable_examples: Finding[];
   crashes: number;
   health_after: Record<string, string>;
   seconds: number;
@@ -127,12 +131,14 @@ export async function runFuzz(targets: FuzzTarget[], o: FuzzOptions): Promise<Fu
     let client = connect();
     for (const method of t.service.methods) {
       const path = `/${t.service.typeName}/${method.name}`;
+      if (o.methods && !o.methods.test(path)) continue;
       const rnd = prng(hashSeed(o.seed, path));
       const m: MethodReport = {
         calls: 0,
         codes: {},
         faults: 0,
         examples: [],
+        unavailable_examples: [],
         crashes: 0,
         health_after: {},
         seconds: 0,
@@ -164,6 +170,14 @@ export async function runFuzz(targets: FuzzTarget[], o: FuzzOptions): Promise<Fu
           m.calls++;
           const name = grpc.status[r.code] ?? String(r.code);
           m.codes[name] = (m.codes[name] ?? 0) + 1;
+          if (r.code === grpc.status.UNAVAILABLE && m.unavailable_examples.length < 5) {
+            m.unavailable_examples.push({
+              code: name,
+              details: r.details.slice(0, 200),
+              kind: last.kind,
+              request_hex: last.bytes.subarray(0, 160).toString('hex'),
+            });
+          }
           if (CALLER_FAULT_BUGS.has(r.code)) {
             m.faults++;
             if (m.examples.length < 5) {

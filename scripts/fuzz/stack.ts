@@ -20,6 +20,8 @@ export interface FuzzRunOptions {
   rounds?: number;
   /** Write a heap snapshot of each service here after the run (to find what holds memory). */
   heapSnapshotDir?: string;
+  /** Only the methods whose path matches. */
+  methods?: RegExp;
   log?: (line: string) => void;
 }
 
@@ -44,6 +46,9 @@ function merge(into: FuzzReport, r: FuzzReport): void {
     t.seconds = Number((t.seconds + m.seconds).toFixed(2));
     for (const [code, n] of Object.entries(m.codes)) t.codes[code] = (t.codes[code] ?? 0) + n;
     t.examples.push(...m.examples.slice(0, Math.max(0, 5 - t.examples.length)));
+    t.unavailable_examples.push(
+      ...m.unavailable_examples.slice(0, Math.max(0, 5 - t.unavailable_examples.length)),
+    );
     t.health_after = m.health_after;
   }
   for (const k of ['calls', 'faults', 'crashes', 'health_failures'] as const) into[k] += r[k];
@@ -77,7 +82,9 @@ const KNOWN_APPS = ['fuzz-app', 'fuzz-other'];
 
 export async function fuzzServices(o: FuzzRunOptions): Promise<FuzzServicesReport> {
   const log = o.log ?? (() => {});
-  const database = o.env.AUTOSERVE_DB?.trim() || 'autoserve_fuzz';
+  // One database per run: two runs on one cluster (helpers share the default ports) must not
+  // drop each other's database, which answers every call of the other run UNAVAILABLE.
+  const database = o.env.AUTOSERVE_DB?.trim() || `autoserve_fuzz_${process.pid}`;
   const cluster = await pgUp(o.env, () => {});
   await dropDatabase(cluster.primaryUrl, database);
   const crashOutput: string[] = [];
@@ -127,6 +134,7 @@ export async function fuzzServices(o: FuzzRunOptions): Promise<FuzzServicesRepor
         health: (address) =>
           checkHealth(address, { timeoutMs: 2000 }).catch((e: Error) => e.message),
         progress: log,
+        ...(o.methods ? { methods: o.methods } : {}),
       });
     const idleRss = async () => {
       await new Promise((r) => setTimeout(r, 3000));

@@ -26,6 +26,26 @@ describe('CI test digest', () => {
     ]);
   });
 
+  it("keeps an uncaught exception's own banner and message under vitest's section banner", () => {
+    const log = [
+      `${ESC}[31m⎯⎯⎯⎯⎯⎯ Unhandled Errors ⎯⎯⎯⎯⎯⎯${ESC}[39m`,
+      '',
+      'Vitest caught 1 unhandled error during the test run.',
+      'This might cause false positive tests. Resolve unhandled errors to make sure your tests are not affected.',
+      '⎯⎯⎯⎯ Uncaught Exception ⎯⎯⎯⎯',
+      'ConnectError: [canceled] received GOAWAY without any open streams',
+      ' ❯ ClientHttp2Session.onGoaway node_modules/@connectrpc/connect-node/dist/esm/x.js:469:26',
+      'This error originated in "test/integration/control/scrape.test.ts" test file.',
+    ].join('\n');
+    expect(digest(log)).toEqual([
+      '⎯⎯⎯⎯⎯⎯ Unhandled Errors ⎯⎯⎯⎯⎯⎯',
+      '  Vitest caught 1 unhandled error during the test run.',
+      '⎯⎯⎯⎯ Uncaught Exception ⎯⎯⎯⎯',
+      '  ConnectError: [canceled] received GOAWAY without any open streams',
+      '  This error originated in "test/integration/control/scrape.test.ts" test file.',
+    ]);
+  });
+
   it('keeps each failed test with its assertion and location, and caps long lines', () => {
     const long = 'x'.repeat(500);
     const log = [

@@ -1,4 +1,3 @@
-import { once } from 'node:events';
 import type { scaler } from '@autoserve/proto';
 import {
   type Deadline,
@@ -13,6 +12,7 @@ import { listAppNames } from '../queries/apps.js';
 import { AppNameCache } from './app-cache.js';
 import { type EncodedBatch, Interner, unknownApp } from './batch-encoder.js';
 import { METRICS_COPY_SQL } from './copy-encoder.js';
+import { endCopy } from './copy-stream.js';
 import { encodeMessages } from './encode-batch.js';
 import { Semaphore } from './semaphore.js';
 import { encodeWire } from './wire.js';
@@ -86,10 +86,7 @@ export function createMetricsIngest(options: IngestOptions): MetricsIngest {
         await client.query("SELECT set_config('statement_timeout', $1, false)", [String(timeout)]);
         timeoutOf.set(client, timeout);
       }
-      const stream = client.query(copyFrom(METRICS_COPY_SQL));
-      const done = once(stream, 'finish');
-      stream.end(payload);
-      await done;
+      await endCopy(client.query(copyFrom(METRICS_COPY_SQL)), payload);
     } catch (err) {
       broken = true;
       throw err;

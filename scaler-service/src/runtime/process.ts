@@ -1,5 +1,4 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +6,7 @@ import { ConfigError } from '@autoserve/runtime';
 import { type AllowLists, checkExecutableAllowedForRuntime } from './allow-list.js';
 import { childStdio, leakingFds } from './inherited-fds.js';
 import { isAlive, readProcStat, readRssBytes } from './proc-stat.js';
+import { spawned } from './spawned.js';
 import {
   generationOf,
   type InstanceSpec,
@@ -110,12 +110,7 @@ export function createProcessRuntime(opts: {
         stdio: childStdio(log.fd, devNull.fd, await leakingFds()),
       });
       try {
-        await Promise.race([
-          once(child, 'spawn'),
-          once(child, 'error').then(([err]) => {
-            throw err;
-          }),
-        ]);
+        await spawned(child);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code ?? 'error';
         throw new RuntimeError('invalid_spec', `cannot start the command (${code})`, {

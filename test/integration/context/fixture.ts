@@ -1,4 +1,4 @@
-import { ContextService } from '@autoserve/proto';
+import { ContextService, GuardedSessionManager } from '@autoserve/proto';
 import type { RunningService } from '@autoserve/runtime';
 import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -19,7 +19,11 @@ export type ContextClient = Client<typeof ContextService>;
 export function contextClient(service: RunningService): ContextClient {
   return createClient(
     ContextService,
-    createGrpcTransport({ baseUrl: `http://127.0.0.1:${service.port}` }),
+    createGrpcTransport({
+      baseUrl: `http://127.0.0.1:${service.port}`,
+      // A server's GOAWAY must not crash the test process (connect-es #1768).
+      sessionManager: new GuardedSessionManager(`http://127.0.0.1:${service.port}`),
+    }),
   );
 }
 

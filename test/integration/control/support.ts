@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { ScalerService } from '@autoserve/proto';
+import { GuardedSessionManager, ScalerService } from '@autoserve/proto';
 import type { Env, RunningService } from '@autoserve/runtime';
 import { type Client, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
@@ -86,6 +86,8 @@ export function scalerClient(port: number): Client<typeof ScalerService> {
     ScalerService,
     createGrpcTransport({
       baseUrl: `http://127.0.0.1:${port}`,
+      // A server's GOAWAY must not crash the test process (connect-es #1768).
+      sessionManager: new GuardedSessionManager(`http://127.0.0.1:${port}`),
       interceptors: [
         (next) => (req) => {
           req.header.set('authorization', `Bearer ${TOKENS.write}`);

@@ -1,4 +1,4 @@
-import { ScalerService } from '@autoserve/proto';
+import { GuardedSessionManager, ScalerService } from '@autoserve/proto';
 import { type Client, Code, ConnectError, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import { expect } from 'vitest';
@@ -10,6 +10,8 @@ export type ScalerClient = Client<typeof ScalerService>;
 export function scalerClient(port: number, token: string | undefined = TOKENS.write): ScalerClient {
   const transport = createGrpcTransport({
     baseUrl: `http://127.0.0.1:${port}`,
+    // A server's GOAWAY must not crash the test process (connect-es #1768).
+    sessionManager: new GuardedSessionManager(`http://127.0.0.1:${port}`),
     interceptors: [
       (next) => async (req) => {
         if (token) req.header.set('authorization', `Bearer ${token}`);
