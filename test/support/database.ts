@@ -75,3 +75,15 @@ export async function dropTestDatabase(cluster: Cluster, name: string): Promise<
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`bad test database name ${name}`);
   await queryOnce(cluster.primaryUrl, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
 }
+
+/**
+ * A pool for a test's own setup and assertions. pg-pool emits 'error' when the server ends an
+ * idle connection (a terminated backend, a dropped database), and an 'error' event nobody
+ * listens to is an uncaught exception that fails the whole run far from its cause: it is
+ * printed here instead, and the next query of the test gets a fresh connection.
+ */
+export function testPool(url: string, max: number): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max });
+  pool.on('error', (err) => console.warn(`test pool: idle connection lost: ${err.message}`));
+  return pool;
+}

@@ -1,9 +1,9 @@
 import { createPool, type Env, type Pool, type RunningService } from '@autoserve/runtime';
-import pg from 'pg';
+import type pg from 'pg';
 import { test as base, inject } from 'vitest';
 import { type ContextClient, contextClient } from '../integration/context/fixture.js';
 import { type ScalerClient, scalerClient } from '../integration/scaler/client.js';
-import type { TestDb } from './database.js';
+import { type TestDb, testPool } from './database.js';
 import { rawClients } from './raw-grpc.js';
 import { startContext, startScaler, TOKENS } from './services.js';
 
@@ -73,7 +73,7 @@ export function serviceTest(options: ServiceOptions = {}) {
       })
       .extend('owner', { scope: 'file' }, ({ db }, { onCleanup }): pg.Pool => {
         // The superuser on the primary: what a test checks rows with, outside the services' roles.
-        const pool = new pg.Pool({ connectionString: db.ownerUrl, max: 2 });
+        const pool = testPool(db.ownerUrl, 2);
         onCleanup(() => pool.end());
         return pool;
       })

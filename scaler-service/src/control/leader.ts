@@ -95,11 +95,15 @@ export function startLeaderElection(opts: {
       drop();
     }
   };
-  const loop = async () => {
-    await attempt();
-    if (!stopped) timer = setTimeout(() => void loop(), opts.retryMs);
+  // The attempt in flight: stop() waits for it, or an attempt still connecting when stop() ran
+  // would open a session after it, win the lock there and hold it until the process exits.
+  let current: Promise<void> = Promise.resolve();
+  const loop = () => {
+    current = attempt().then(() => {
+      if (!stopped) timer = setTimeout(loop, opts.retryMs);
+    });
   };
-  void loop();
+  loop();
   return {
     isLeader: () => leader && !stopped,
     term: () => (leader && !stopped ? term : undefined),
@@ -107,6 +111,7 @@ export function startLeaderElection(opts: {
     async stop() {
       stopped = true;
       if (timer) clearTimeout(timer);
+      await current;
       setLeader(false);
       const c = client;
       client = undefined;

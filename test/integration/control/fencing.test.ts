@@ -1,4 +1,4 @@
-import pg from 'pg';
+import type pg from 'pg';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from 'vitest';
 import { systemClock } from '../../../scaler-service/src/control/clock.js';
@@ -7,7 +7,12 @@ import { createControlShell } from '../../../scaler-service/src/control/loop.js'
 import { createPgControlStore } from '../../../scaler-service/src/control/pg-store.js';
 import { LeadershipLostError } from '../../../scaler-service/src/control/store.js';
 import { createFakeRuntime } from '../../../scaler-service/src/control/testing/fake-runtime.js';
-import { createTestDatabase, dropTestDatabase, type TestDb } from '../../support/database.js';
+import {
+  createTestDatabase,
+  dropTestDatabase,
+  type TestDb,
+  testPool,
+} from '../../support/database.js';
 import { eventually } from '../../support/eventually.js';
 import { insertApp, ownerPool } from './support.js';
 
@@ -42,7 +47,7 @@ beforeAll(async () => {
     `autoserve_ctl_fence_${process.pid}_${Date.now().toString(36)}`,
   );
   owner = await ownerPool(db);
-  scaler = new pg.Pool({ connectionString: db.scalerUrl, max: 4 });
+  scaler = testPool(db.scalerUrl, 4);
 });
 
 // Every elector stops with its test, so none of them wins the lock in the next one.
@@ -57,6 +62,20 @@ afterAll(async () => {
 });
 
 describe('fencing of the control loop acting transactions', () => {
+  it('a Scaler stopped while its election is still connecting leaves no session holding the lock', async () => {
+    const a = startLeaderElection({ url: db.scalerUrl, log, retryMs: 100 });
+    await a.stop();
+    expect(a.isLeader()).toBe(false);
+    // Nothing of a's is left in the database: another Scaler wins at once.
+    const b = await elect();
+    await eventually(() => b.isLeader(), 3000, 'b to lead after a stopped');
+    const sessions = await owner.query(
+      `SELECT count(*)::int AS n FROM pg_stat_activity
+        WHERE datname = current_database() AND application_name = 'autoserve-scaler-leader'`,
+    );
+    expect(sessions.rows[0].n).toBe(1);
+  });
+
   it('a leader whose lock was taken over has its acting transactions refused', async () => {
     await insertApp(owner, { name: 'fenced', desired: 1 });
     const a = await elect();

@@ -5,9 +5,9 @@ import type { Env, RunningService } from '@autoserve/runtime';
 import { type Client, createClient } from '@connectrpc/connect';
 import { createGrpcTransport } from '@connectrpc/connect-node';
 import Docker from 'dockerode';
-import pg from 'pg';
+import type pg from 'pg';
 import { REPO } from '../../support/cluster.js';
-import type { TestDb } from '../../support/database.js';
+import { type TestDb, testPool } from '../../support/database.js';
 import { eventually, startScaler, TOKENS } from '../../support/services.js';
 
 const run = promisify(execFile);
@@ -100,7 +100,7 @@ export function scalerClient(port: number): Client<typeof ScalerService> {
 
 /** An owner connection to the test database (setup and assertions). */
 export async function ownerPool(db: TestDb): Promise<pg.Pool> {
-  return new pg.Pool({ connectionString: db.ownerUrl, max: 4 });
+  return testPool(db.ownerUrl, 4);
 }
 
 /** Inserts an app with a policy and health check directly (the write-side RPCs are tested elsewhere). */
