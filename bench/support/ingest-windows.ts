@@ -1,5 +1,5 @@
 import { common, type ScalerService } from '@autoserve/proto';
-import { listMetricWindows } from '@autoserve/runtime';
+import { listMetricWindows } from '@autoserve/runtime/model';
 import type { Client } from '@connectrpc/connect';
 import pg from 'pg';
 import { metricTypeCodec } from '../../scaler-service/src/validation/enums.js';

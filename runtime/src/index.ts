@@ -1,6 +1,5 @@
 export * from './config/env.js';
 export * from './db/errors.js';
-export * from './db/metric-windows.js';
 export * from './db/migrate.js';
 export * from './db/partitions.js';
 export * from './db/pipeline.js';

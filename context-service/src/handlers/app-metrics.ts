@@ -7,12 +7,11 @@ import {
   durationMs,
   invalidArgument,
   knownEnums,
-  listMetricWindows,
   notFound,
   requiredText,
   timeRange,
 } from '@autoserve/runtime';
-import { tsOf } from '@autoserve/runtime/model';
+import { listMetricWindows, tsOf } from '@autoserve/runtime/model';
 import type { MessageInitShape } from '@bufbuild/protobuf';
 import type { HandlerContext } from '@connectrpc/connect';
 import { metricType } from '../mapping/enums.js';

@@ -14,6 +14,7 @@ export * from './event.js';
 export * from './health-check-row.js';
 export * from './incident.js';
 export * from './instance.js';
+export * from './metric-windows.js';
 export * from './policy-row.js';
 export * from './prefixed.js';
 export * from './remediation-processing.js';

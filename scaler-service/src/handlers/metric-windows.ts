@@ -1,5 +1,6 @@
 import type { scaler } from '@autoserve/proto';
-import { invalidArgument, listMetricWindows, timestampOf, withTx } from '@autoserve/runtime';
+import { invalidArgument, timestampOf, withTx } from '@autoserve/runtime';
+import { listMetricWindows } from '@autoserve/runtime/model';
 import type { HandlerContext } from '@connectrpc/connect';
 import { getAppOrThrow } from '../queries/apps.js';
 import { metricTypeCodec } from '../validation/enums.js';
