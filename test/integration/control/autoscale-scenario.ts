@@ -138,7 +138,10 @@ export async function runAutoscaleScenario({ pool, docker, owner, client }: Scen
     [app],
   );
   expect(ev.rows.length).toBeGreaterThanOrEqual(2);
-  expect(ev.rows[0].details).toMatchObject({ winning_metric: 'rps', from: 1 });
+  // The load drives the first scale-out: through its RPS, or through the p95 the load generator
+  // measured (on a busy machine the app's latency crosses its objective first; seen in CI).
+  expect(ev.rows[0].details).toMatchObject({ from: 1 });
+  expect(['rps', 'latency_p95']).toContain(ev.rows[0].details.winning_metric);
   expect(ev.rows[0].details.proposals.length).toBeGreaterThanOrEqual(1);
   const listed = await client.listScalingDecisions({ appName: app });
   expect(listed.decisions.length).toBe(ev.rows.length);

@@ -373,13 +373,18 @@ describe('reconciler with the docker runtime', () => {
 
 describe('live autoscaling', () => {
   it('scales out under load, new instances turn healthy, scales in after the window, history shows outcomes', async () => {
-    await runAutoscaleScenario({ pool, docker, owner, client: scalerClient(svc.port) });
-    await pool.query(`UPDATE applications SET status = 'deleting' WHERE name = 'web'`);
-    await eventually(
-      async () => (await pool.query('SELECT 1 FROM applications')).rowCount === 0,
-      20_000,
-      'web deleted',
-    );
+    // Deleted whatever the scenario found: a failure here must not fail the next file's apps too.
+    try {
+      await runAutoscaleScenario({ pool, docker, owner, client: scalerClient(svc.port) });
+    } finally {
+      await pool.query(`UPDATE applications SET status = 'deleting' WHERE name = 'web'`);
+      await eventually(
+        async () =>
+          (await pool.query(`SELECT 1 FROM applications WHERE name = 'web'`)).rowCount === 0,
+        20_000,
+        'web deleted',
+      );
+    }
   });
 });
 
@@ -388,7 +393,8 @@ describe('live autoscaling on scraped metrics', () => {
     await runScrapeScaleScenario({ pool, client: scalerClient(svc.port) });
     await pool.query(`UPDATE applications SET status = 'deleting' WHERE name = 'scraped-web'`);
     await eventually(
-      async () => (await pool.query('SELECT 1 FROM applications')).rowCount === 0,
+      async () =>
+        (await pool.query(`SELECT 1 FROM applications WHERE name = 'scraped-web'`)).rowCount === 0,
       20_000,
       'scraped-web deleted',
     );
