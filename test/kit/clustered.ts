@@ -1,3 +1,4 @@
+import { prng as rng } from '../../scaler-service/src/decision/sim/traces.js';
 /**
  * Deterministic clustered unit vectors shaped like text embeddings: a few
  * hundred topic centroids, each with its own low-dimensional subspace of
@@ -17,17 +18,8 @@ export interface ClusteredOptions {
   seed?: number;
 }
 
-/** mulberry32: tiny seeded PRNG, so a dataset can be regenerated exactly. */
-export function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** mulberry32, the simulator's seeded PRNG: a dataset can be regenerated exactly. */
+export { rng };
 
 /** Standard normal samples (Box-Muller). */
 export function gaussian(rand: () => number): () => number {

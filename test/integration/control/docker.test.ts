@@ -371,19 +371,24 @@ describe('reconciler with the docker runtime', () => {
   });
 });
 
+/** Marks an app deleting and waits until the Scaler has removed it (and its instances). */
+async function deleteApp(name: string) {
+  await pool.query(`UPDATE applications SET status = 'deleting' WHERE name = $1`, [name]);
+  await eventually(
+    async () =>
+      (await pool.query('SELECT 1 FROM applications WHERE name = $1', [name])).rowCount === 0,
+    20_000,
+    `${name} deleted`,
+  );
+}
+
 describe('live autoscaling', () => {
   it('scales out under load, new instances turn healthy, scales in after the window, history shows outcomes', async () => {
     // Deleted whatever the scenario found: a failure here must not fail the next file's apps too.
     try {
       await runAutoscaleScenario({ pool, docker, owner, client: scalerClient(svc.port) });
     } finally {
-      await pool.query(`UPDATE applications SET status = 'deleting' WHERE name = 'web'`);
-      await eventually(
-        async () =>
-          (await pool.query(`SELECT 1 FROM applications WHERE name = 'web'`)).rowCount === 0,
-        20_000,
-        'web deleted',
-      );
+      await deleteApp('web');
     }
   });
 });
@@ -391,13 +396,7 @@ describe('live autoscaling', () => {
 describe('live autoscaling on scraped metrics', () => {
   it("scales out and in on the app's own /metrics, with no ingest client", async () => {
     await runScrapeScaleScenario({ pool, client: scalerClient(svc.port) });
-    await pool.query(`UPDATE applications SET status = 'deleting' WHERE name = 'scraped-web'`);
-    await eventually(
-      async () =>
-        (await pool.query(`SELECT 1 FROM applications WHERE name = 'scraped-web'`)).rowCount === 0,
-      20_000,
-      'scraped-web deleted',
-    );
+    await deleteApp('scraped-web');
   });
 });
 
