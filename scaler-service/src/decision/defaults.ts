@@ -21,6 +21,7 @@ export const HPA_OPTIONS: EngineOptions = {
   latencyHeadroom: 1,
   levelWhenHot: false,
   peakMemory: 0,
+  holdDownWhileRising: false,
 };
 
 /**
@@ -32,9 +33,10 @@ export const HPA_OPTIONS: EngineOptions = {
  * asking for 20x the replicas: a linear reading overshoots and the down
  * stabilization window then holds the overshoot for minutes. It sizes to 80%
  * of the objective, a level-at-now reading sizes the jump while p95 is over
- * it, and a scale-down keeps half the recent peak for a second window: the
- * design that won on both trace families of `npm run bench -- control`
- * (issue 14), not a fit to one of them.
+ * it, a scale-down keeps half the recent peak for a second window, and no
+ * scale-down is taken while demand climbs back from its low: the design that
+ * won on both trace families of `npm run bench -- control` (issue 14), not a
+ * fit to one of them.
  */
 export const ENGINE_OPTIONS: EngineOptions = {
   predictiveLeadSeconds: 10,
@@ -42,4 +44,5 @@ export const ENGINE_OPTIONS: EngineOptions = {
   latencyHeadroom: 0.8,
   levelWhenHot: true,
   peakMemory: 0.5,
+  holdDownWhileRising: true,
 };

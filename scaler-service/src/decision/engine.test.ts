@@ -527,3 +527,58 @@ describe('decide: no latency reversal inside the tolerance after a scale-down (i
     expect(ceiling.desiredReplicas).toBe(13);
   });
 });
+
+describe('decide: no scale-down while demand climbs back from its low (issue 14 flaps)', () => {
+  // A night trough of a compressed week: the last peak (7) is about to leave the 300 s window,
+  // demand bottomed out at 3 two minutes ago and is back at 5.
+  const history = [
+    { at: T0 - 280 * S, replicas: 7 },
+    { at: T0 - 120 * S, replicas: 3 },
+    { at: T0 - 60 * S, replicas: 4 },
+  ];
+  const run = (cpu: number, holdDownWhileRising: boolean, h = history) =>
+    decide(
+      input({
+        policy: policy({ targets: { cpu_percent: 50 } }),
+        currentReplicas: 8,
+        instances: ready(8),
+        metrics: { cpu_percent: { app: cpu } },
+        history: h,
+        options: { holdDownWhileRising },
+      }),
+    );
+
+  it('keeps 8 where the HPA window alone would drop to its peak of 7', () => {
+    // 8 x 30/50 = 4.8 -> 5, above the window's low of 3.
+    expect(run(30, false).desiredReplicas).toBe(7);
+    const held = run(30, true);
+    expect(held.desiredReplicas).toBe(8);
+    expect(held.limitedBy).toBe('rising demand');
+    expect(held.reasons).toContain(
+      "rising demand: 5 is above the window's low of 3, no scale-down",
+    );
+  });
+
+  it('scales down at the low, and once the low has left the window', () => {
+    // 8 x 18.75/50 = 3: the low itself.
+    expect(run(18.75, true).desiredReplicas).toBe(7);
+    // Only the peak and the recent 4 remain inside 300 s: 5 is still above 4.
+    expect(run(30, true, [history[0]!, history[2]!]).desiredReplicas).toBe(8);
+    // Nothing lower recorded: falling demand goes down as the HPA's window allows.
+    expect(run(30, true, [history[0]!]).desiredReplicas).toBe(7);
+  });
+
+  it('is off under hpa_compatible', () => {
+    const d = decide(
+      input({
+        policy: policy({ targets: { cpu_percent: 50 }, hpaCompatible: true }),
+        currentReplicas: 8,
+        instances: ready(8),
+        metrics: { cpu_percent: { app: 30 } },
+        history,
+        options: { holdDownWhileRising: true },
+      }),
+    );
+    expect(d.desiredReplicas).toBe(7);
+  });
+});

@@ -1,7 +1,7 @@
 import { ENGINE_OPTIONS, HPA_OPTIONS } from './defaults.js';
 import { computeProposals } from './proposals.js';
 import { scaleDownLimit, scaleUpLimit } from './rate-limit.js';
-import { peakFloor, stabilize } from './stabilize.js';
+import { peakFloor, risingFrom, stabilize } from './stabilize.js';
 import type { Action, Decision, EngineInput, Proposal } from './types.js';
 import { fromZero, idleLongEnough, round, scaleToZeroEnabled } from './zero.js';
 
@@ -117,6 +117,16 @@ export function decide(input: EngineInput): Decision {
         `recent peak: no lower than ${memory} for ${2 * policy.scaleDown.stabilizationSeconds}s`,
       );
       desired = memory;
+    }
+  }
+  if (desired < current && options.holdDownWhileRising) {
+    const low = risingFrom(input, recommended);
+    if (low !== undefined) {
+      limitedBy = 'rising demand';
+      reasons.push(
+        `rising demand: ${recommended} is above the window's low of ${low}, no scale-down`,
+      );
+      desired = current;
     }
   }
   if (desired > current) {

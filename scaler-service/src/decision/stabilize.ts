@@ -54,3 +54,20 @@ export function peakFloor(input: EngineInput, recommended: number, fraction: num
   for (const r of input.history) if (r.at > since) peak = Math.max(peak, r.replicas);
   return Math.ceil(peak * fraction);
 }
+
+/**
+ * Rising-demand hold (our addition): the lowest recommendation recorded in
+ * the down stabilization window, when this one is above it; undefined when
+ * demand is at its low. The HPA's window only looks back for a maximum, so it
+ * keeps lowering the count while it forgets the last peak, even after demand
+ * has turned and is climbing again: on a V-shaped trough shorter than two
+ * windows (a daily cycle's night) that is a scale-down undone minutes later
+ * (30 of the 75 reversals on the stress traces). A scale-down taken only at
+ * the window's low sizes for load that has stopped falling.
+ */
+export function risingFrom(input: EngineInput, recommended: number): number | undefined {
+  const since = input.now - input.policy.scaleDown.stabilizationSeconds * 1000;
+  let low = Number.POSITIVE_INFINITY;
+  for (const r of input.history) if (r.at > since) low = Math.min(low, r.replicas);
+  return recommended > low ? low : undefined;
+}

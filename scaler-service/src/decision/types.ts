@@ -140,6 +140,11 @@ export interface EngineOptions {
    * highest recommendation of the last two down windows (0 disables).
    */
   peakMemory: number;
+  /**
+   * No scale-down while demand is rising from its low: a recommendation above
+   * the lowest recorded in the down stabilization window holds the count.
+   */
+  holdDownWhileRising: boolean;
 }
 
 export interface EngineInput {

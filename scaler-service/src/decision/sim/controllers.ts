@@ -1,6 +1,16 @@
 import { evaluateWithHistory, historySeconds, MemoryHistory } from '../history.js';
+import { scaleUpLimit } from '../rate-limit.js';
 import { thresholdDecide } from '../threshold.js';
-import type { EngineOptions, InstanceState, MetricInput, Policy, ScalingMetric } from '../types.js';
+import type {
+  EngineOptions,
+  InstanceState,
+  MetricInput,
+  Policy,
+  ScaleEvent,
+  ScalingMetric,
+} from '../types.js';
+import type { ServiceModel } from './service.js';
+import type { Trace } from './traces.js';
 
 /** What a controller sees at an evaluation. */
 export interface SimView {
@@ -69,6 +79,44 @@ export function thresholdController(policy: Policy, intervalSeconds: number): Co
       });
       if (d.desiredReplicas !== view.currentReplicas) lastScaledAt = view.now;
       return d.desiredReplicas;
+    },
+  };
+}
+
+/**
+ * The reactive floor: a controller that knows the offered load of this very
+ * second exactly (no window, no sampling delay), evaluates every second,
+ * asks for the replicas that keep p95 at the objective under the same
+ * scale-up rate policy and start-up delay as the others, and never removes a
+ * replica (whatever it had stays ready). Its SLO-violation seconds are what
+ * a controller reacting to measured load cannot beat on a trace without
+ * holding capacity it was never shown a need for: a tie with it is the rate
+ * policy's and the start-up delay's limit, not the controller's.
+ */
+export function reactiveFloorController(
+  policy: Policy,
+  model: ServiceModel,
+  trace: Trace,
+): Controller {
+  const events: ScaleEvent[] = [];
+  // p95 = base / (1 - u) <= objective.
+  const perReplica = model.capacityRps * (1 - model.baseP95Ms / model.sloP95Ms);
+  return {
+    name: 'reactive floor',
+    intervalSeconds: 1,
+    evaluate(view) {
+      const t = view.now / 1000;
+      const want = Math.ceil(trace.rpsAt(t) / perReplica - 1e-9);
+      const cap = scaleUpLimit(view.currentReplicas, events, policy.scaleUp, view.now).limit;
+      const desired = Math.max(
+        policy.minReplicas,
+        view.currentReplicas,
+        Math.min(policy.maxReplicas, want, cap),
+      );
+      if (desired !== view.currentReplicas) {
+        events.push({ at: view.now, change: desired - view.currentReplicas });
+      }
+      return desired;
     },
   };
 }

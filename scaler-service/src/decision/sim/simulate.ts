@@ -21,8 +21,25 @@ export interface SimResult {
   /** Sum over seconds of instances that existed (starting ones cost too). */
   replicaSeconds: number;
   flaps: number;
+  /** Each flap: what was undone, and how the load compared with what the undone action saw. */
+  flapDetails: Flap[];
   actions: number;
   peakReplicas: number;
+}
+
+/**
+ * A direction reversal within the flap window. `loadRatio` is the load of the
+ * window before the reversing action over the highest load of the down
+ * stabilization window before the undone one: above 1 + tolerance, load came
+ * that no window the undone action looked at had shown (a new burst, a step
+ * in a metric gap); at or below it, the controller undid itself.
+ */
+export interface Flap {
+  undoneAt: number;
+  at: number;
+  /** Replicas before the undone action, after it, and after the reversal. */
+  counts: [before: number, undone: number, after: number];
+  loadRatio: number;
 }
 
 interface Inst {
@@ -54,6 +71,21 @@ function percentile(values: readonly number[], q: number): number {
   return s[lo]! + (s[hi]! - s[lo]!) * (pos - lo);
 }
 
+function meanLoad(trace: Trace, from: number, to: number): number {
+  let sum = 0;
+  for (let s = from; s <= to; s++) sum += trace.rpsAt(s);
+  return sum / (to - from + 1);
+}
+
+/** The highest window mean in [from, to], windows as the controllers read load. */
+function peakLoad(trace: Trace, from: number, to: number, window: number): number {
+  let peak = 0;
+  for (let s = from; s + window - 1 <= to; s += 5) {
+    peak = Math.max(peak, meanLoad(trace, s, s + window - 1));
+  }
+  return peak || meanLoad(trace, from, to);
+}
+
 /**
  * Replays a trace second by second through a controller: only ready replicas
  * take load, new ones are ready after the model's start-up delay, a
@@ -81,10 +113,11 @@ export function simulate(
     sloViolationSeconds: 0,
     replicaSeconds: 0,
     flaps: 0,
+    flapDetails: [],
     actions: 0,
     peakReplicas: instances.length,
   };
-  let last: { t: number; dir: number } | undefined;
+  let last: { t: number; dir: number; from: number; to: number; seen: number } | undefined;
   let minP95 = Number.POSITIVE_INFINITY;
   for (let t = 0; t < trace.seconds; t++) {
     const load = trace.rpsAt(t);
@@ -134,8 +167,23 @@ export function simulate(
     if (desired === instances.length) continue;
     const dir = Math.sign(desired - instances.length);
     result.actions++;
-    if (last && last.dir !== dir && t - last.t < options.flapWindowSeconds) result.flaps++;
-    last = { t, dir };
+    if (last && last.dir !== dir && t - last.t < options.flapWindowSeconds) {
+      result.flaps++;
+      result.flapDetails.push({
+        undoneAt: last.t,
+        at: t,
+        counts: [last.from, last.to, desired],
+        loadRatio: meanLoad(trace, from, t) / Math.max(1e-9, last.seen),
+      });
+    }
+    const seenFrom = Math.max(0, t - options.flapWindowSeconds);
+    last = {
+      t,
+      dir,
+      from: instances.length,
+      to: desired,
+      seen: peakLoad(trace, seenFrom, t, options.windowSeconds),
+    };
     options.onAction?.(t, instances.length, desired);
     if (desired > instances.length) {
       while (instances.length < desired) {
