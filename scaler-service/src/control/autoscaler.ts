@@ -3,7 +3,7 @@ import { type Deadline, recordScalingDecision, withTx } from '@autoserve/runtime
 import { isLiveInstance } from '@autoserve/runtime/model';
 import type pg from 'pg';
 import { ENGINE_OPTIONS } from '../decision/defaults.js';
-import { type EngineBase, evaluateWithHistory, historySeconds } from '../decision/history.js';
+import { type EngineBase, evaluateWithHistory, horizonOf } from '../decision/history.js';
 import type { Decision, Policy } from '../decision/types.js';
 import { type AppRow, maybeGetApp, updateApp } from '../queries/apps.js';
 import type { Db } from '../queries/db.js';
@@ -80,8 +80,11 @@ export async function gatherBase(db: Db, app: AppRow, now: number): Promise<Engi
 /** The app's evaluation without acting or recording (ExplainScaling). */
 export async function explainApp(db: Db, app: AppRow, now: number): Promise<Decision> {
   const base = await gatherBase(db, app, now);
-  const since = new Date(now - historySeconds(base.policy) * 1000);
-  const view = await sqlHistoryStore(db).load(app.name, since, app.last_scaled_at?.getTime());
+  const view = await sqlHistoryStore(db).load(
+    app.name,
+    horizonOf(base.policy, now),
+    app.last_scaled_at?.getTime(),
+  );
   return evaluateWithHistory(view, base, false).decision;
 }
 

@@ -1,6 +1,6 @@
 import { recordScalingDecision, withTx } from '@autoserve/runtime';
 import type pg from 'pg';
-import { evaluateWithHistory, historySeconds } from '../decision/history.js';
+import { evaluateWithHistory, horizonOf } from '../decision/history.js';
 import type { Decision } from '../decision/types.js';
 import type { AppRow } from '../queries/apps.js';
 import type { Db } from '../queries/db.js';
@@ -101,7 +101,7 @@ export async function evaluateApps(
         db,
         apps.map((a) => ({
           appName: a.name,
-          since: new Date(now - historySeconds(policies.get(a.name)!) * 1000),
+          ...horizonOf(policies.get(a.name)!, now),
         })),
       );
       return { policies, metrics, histories };

@@ -3,7 +3,8 @@ import {
   evaluateWithHistory,
   type HistoryView,
   type HistoryWrites,
-  historySeconds,
+  type Horizon,
+  horizonOf,
 } from '../decision/history.js';
 import type { Decision } from '../decision/types.js';
 
@@ -14,8 +15,8 @@ import type { Decision } from '../decision/types.js';
  * simulator's.
  */
 export interface HistoryStore {
-  /** The history after `since`; `lastScaledAt` comes from the app row. */
-  load(appName: string, since: Date, lastScaledAt: number | undefined): Promise<HistoryView>;
+  /** The history inside `horizon`; `lastScaledAt` comes from the app row. */
+  load(appName: string, horizon: Horizon, lastScaledAt: number | undefined): Promise<HistoryView>;
   /** Persists one evaluation's writes (and the decision row when it acted). */
   write(d: Decision, writes: HistoryWrites, acted: boolean): Promise<void>;
 }
@@ -30,8 +31,7 @@ export async function evaluateRecorded(
   lastScaledAt: number | undefined,
   acts: boolean,
 ): Promise<{ decision: Decision; acted: boolean }> {
-  const since = new Date(base.now - historySeconds(base.policy) * 1000);
-  const view = await store.load(base.appName, since, lastScaledAt);
+  const view = await store.load(base.appName, horizonOf(base.policy, base.now), lastScaledAt);
   const { decision, writes, acted } = evaluateWithHistory(view, base, acts);
   await store.write(decision, writes, acted);
   return { decision, acted };

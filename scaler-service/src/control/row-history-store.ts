@@ -1,4 +1,4 @@
-import type { HistoryView } from '../decision/history.js';
+import type { HistoryView, Horizon } from '../decision/history.js';
 import type { HistoryStore } from './recorded-evaluation.js';
 
 interface Row {
@@ -23,15 +23,20 @@ export class RowHistoryStore implements HistoryStore {
   private nextId = 1;
   lastScaledAt: number | undefined;
 
-  async load(_app: string, since: Date, lastScaledAt: number | undefined): Promise<HistoryView> {
-    const cut = since.getTime();
+  async load(
+    _app: string,
+    horizon: Horizon,
+    lastScaledAt: number | undefined,
+  ): Promise<HistoryView> {
+    const cut = horizon.since.getTime();
+    const eventsCut = horizon.eventsSince.getTime();
     const recs = this.rows
       .filter((r) => r.inHistory && r.at > cut)
       .sort((a, b) => a.at - b.at || a.id - b.id);
     return {
       recommendations: recs.map((r) => ({ at: r.at, replicas: r.recommended })),
       scaleEvents: this.rows
-        .filter((r) => r.acted && r.at > cut)
+        .filter((r) => r.acted && r.at > eventsCut)
         .sort((a, b) => a.at - b.at || a.id - b.id)
         .map((r) => ({ at: r.at, change: r.desired - r.current })),
       ...(lastScaledAt === undefined ? {} : { lastScaledAt }),

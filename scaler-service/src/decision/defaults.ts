@@ -22,6 +22,7 @@ export const HPA_OPTIONS: EngineOptions = {
   levelWhenHot: false,
   peakMemory: 0,
   holdDownWhileRising: false,
+  reversalMemory: false,
 };
 
 /**
@@ -34,8 +35,9 @@ export const HPA_OPTIONS: EngineOptions = {
  * stabilization window then holds the overshoot for minutes. It sizes to 80%
  * of the objective, a level-at-now reading sizes the jump while p95 is over
  * it, a scale-down keeps half the recent peak for a second window, and no
- * scale-down is taken while demand climbs back from its low: the design that
- * won on both trace families of `npm run bench -- control` (issue 14), not a
+ * scale-down is taken while demand climbs back from its low, and an app whose
+ * scale-down was undone inside the window gets a doubled window for half an
+ * hour (default window): the design that won on both trace families of `npm run bench -- control` (issue 14), not a
  * fit to one of them.
  */
 export const ENGINE_OPTIONS: EngineOptions = {
@@ -45,4 +47,5 @@ export const ENGINE_OPTIONS: EngineOptions = {
   levelWhenHot: true,
   peakMemory: 0.5,
   holdDownWhileRising: true,
+  reversalMemory: true,
 };

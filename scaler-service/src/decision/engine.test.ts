@@ -582,3 +582,45 @@ describe('decide: no scale-down while demand climbs back from its low (issue 14 
     expect(d.desiredReplicas).toBe(7);
   });
 });
+
+describe('decide: reversal memory (issue 14 flaps)', () => {
+  // The last peak (8) is 400 s old: outside the 300 s window, inside a doubled one.
+  const history = [
+    { at: T0 - 400 * S, replicas: 8 },
+    { at: T0 - 30 * S, replicas: 2 },
+  ];
+  const undone = [
+    { at: T0 - 1500 * S, change: -4 },
+    { at: T0 - 1380 * S, change: 4 },
+  ];
+  const run = (scaleEvents: { at: number; change: number }[], reversalMemory = true) =>
+    decide(
+      input({
+        policy: policy({ targets: { cpu_percent: 50 } }),
+        currentReplicas: 8,
+        instances: ready(8),
+        metrics: { cpu_percent: { app: 10 } },
+        history,
+        scaleEvents,
+        options: { reversalMemory, peakMemory: 0, holdDownWhileRising: false },
+      }),
+    );
+
+  it('a scale-down undone 120 s later doubles the down window: the 400 s old peak holds 8', () => {
+    expect(run(undone, false).desiredReplicas).toBe(2);
+    const held = run(undone);
+    expect(held.desiredReplicas).toBe(8);
+    expect(held.limitedBy).toBe('stabilization window (down, 600s)');
+    expect(held.reasons.some((r) => r.startsWith('reversal memory: the scale-down at'))).toBe(true);
+  });
+
+  it('forgets after six windows, and ignores a scale-up that came a window or more later', () => {
+    const old = undone.map((e) => ({ ...e, at: e.at - 500 * S }));
+    expect(run(old).desiredReplicas).toBe(2);
+    const late = [
+      { at: T0 - 1500 * S, change: -4 },
+      { at: T0 - 1200 * S, change: 4 },
+    ];
+    expect(run(late).desiredReplicas).toBe(2);
+  });
+});

@@ -1,7 +1,7 @@
 import { ENGINE_OPTIONS, HPA_OPTIONS } from './defaults.js';
 import { computeProposals } from './proposals.js';
 import { scaleDownLimit, scaleUpLimit } from './rate-limit.js';
-import { peakFloor, risingFrom, stabilize } from './stabilize.js';
+import { lastReversal, peakFloor, risingFrom, stabilize } from './stabilize.js';
 import type { Action, Decision, EngineInput, Proposal } from './types.js';
 import { fromZero, idleLongEnough, round, scaleToZeroEnabled } from './zero.js';
 
@@ -16,6 +16,24 @@ function describe(p: Proposal): string {
   const head = `${p.metric} ${round(p.currentValue)} vs target ${p.targetValue} (ratio ${round(p.ratio)})`;
   const tail = p.withinTolerance ? 'within tolerance' : `-> ${p.proposedReplicas}`;
   return `${head} ${tail}${p.note ? ` [${p.note}]` : ''}`;
+}
+
+/**
+ * The down rules in force: the policy's, with the window doubled while a
+ * reversal is remembered (said in the reasons when a scale-down is asked for).
+ */
+function downRules(input: EngineInput, memory: boolean, recommended: number, reasons: string[]) {
+  const rules = input.policy.scaleDown;
+  const undone = memory
+    ? lastReversal(input.scaleEvents, rules.stabilizationSeconds, input.now)
+    : undefined;
+  if (!undone) return rules;
+  const seconds = 2 * rules.stabilizationSeconds;
+  if (recommended < input.currentReplicas) {
+    const at = new Date(undone.at).toISOString();
+    reasons.push(`reversal memory: the scale-down at ${at} was undone, down window ${seconds}s`);
+  }
+  return { ...rules, stabilizationSeconds: seconds };
 }
 
 /**
@@ -103,7 +121,8 @@ export function decide(input: EngineInput): Decision {
     return result(current, current, limitedBy, winner, false);
   }
 
-  const st = stabilize(current, recommended, input.history, policy.scaleUp, policy.scaleDown, now);
+  const down = downRules(input, options.reversalMemory, recommended, reasons);
+  const st = stabilize(current, recommended, input.history, policy.scaleUp, down, now);
   let desired = st.replicas;
   if (desired !== recommended) {
     limitedBy = st.limitedBy;

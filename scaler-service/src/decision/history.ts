@@ -1,4 +1,5 @@
 import { decide } from './engine.js';
+import { REVERSAL_MEMORY_WINDOWS } from './stabilize.js';
 import type { Decision, EngineInput, Policy, Recommendation, ScaleEvent } from './types.js';
 
 /**
@@ -40,6 +41,31 @@ export function historySeconds(p: Policy): number {
   );
 }
 
+/**
+ * Seconds of scaling actions the engine looks at: the history's, and for our
+ * engine as far back as a reversal is remembered (an undone scale-down and
+ * the scale-up that undid it). Actions are rare rows, so reading them further
+ * back than the recommendations costs little.
+ */
+export function eventHistorySeconds(p: Policy): number {
+  const own = historySeconds(p);
+  if (p.hpaCompatible) return own;
+  return Math.max(own, (REVERSAL_MEMORY_WINDOWS + 1) * p.scaleDown.stabilizationSeconds);
+}
+
+/** From when to read an app's history at `now`: recommendations, and scaling actions. */
+export interface Horizon {
+  since: Date;
+  eventsSince: Date;
+}
+
+export function horizonOf(p: Policy, now: number): Horizon {
+  return {
+    since: new Date(now - historySeconds(p) * 1000),
+    eventsSince: new Date(now - eventHistorySeconds(p) * 1000),
+  };
+}
+
 /** Everything of an EngineInput except what comes from the history. */
 export type EngineBase = Omit<EngineInput, 'history' | 'scaleEvents' | 'lastScaledAt'>;
 
@@ -72,7 +98,7 @@ export function evaluateWithHistory(
 
 /**
  * The history in memory (the simulator, tests): keeps what falls inside the
- * horizon, remembers that it started.
+ * policy's horizons, remembers that it started.
  */
 export class MemoryHistory {
   private recs: Recommendation[] = [];
@@ -80,12 +106,12 @@ export class MemoryHistory {
   private lastScaledAt: number | undefined;
   private started = false;
 
-  constructor(private readonly horizonMs: number) {}
+  constructor(private readonly policy: Policy) {}
 
   view(now: number): HistoryView {
-    const since = now - this.horizonMs;
-    this.recs = this.recs.filter((r) => r.at > since);
-    this.events = this.events.filter((e) => e.at > since);
+    const { since, eventsSince } = horizonOf(this.policy, now);
+    this.recs = this.recs.filter((r) => r.at > since.getTime());
+    this.events = this.events.filter((e) => e.at > eventsSince.getTime());
     return {
       recommendations: this.recs,
       scaleEvents: this.events,

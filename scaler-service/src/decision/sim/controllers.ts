@@ -1,4 +1,4 @@
-import { evaluateWithHistory, historySeconds, MemoryHistory } from '../history.js';
+import { evaluateWithHistory, MemoryHistory } from '../history.js';
 import { scaleUpLimit } from '../rate-limit.js';
 import { thresholdDecide } from '../threshold.js';
 import type {
@@ -34,7 +34,7 @@ export function engineController(
   options: EngineOptions,
   intervalSeconds: number,
 ): Controller {
-  const history = new MemoryHistory(historySeconds(policy) * 1000);
+  const history = new MemoryHistory(policy);
   return {
     name,
     intervalSeconds,
