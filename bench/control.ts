@@ -152,6 +152,22 @@ function goals(results: SimResult[], floors: SimResult[]): string[] {
         `${hpaFlaps.length} (${hpaFresh}/${hpaFlaps.length - hpaFresh})`,
     );
   }
+  const rs = (c: string, family: (r: SimResult) => boolean) =>
+    results
+      .filter((r) => r.controller === c && family(r))
+      .reduce((a, r) => a + r.replicaSeconds, 0);
+  const stressKinds = (r: SimResult) => 'seed' in r;
+  for (const [name, family] of [
+    ['simulator traces', (r: SimResult) => !stressKinds(r)],
+    ['stress traces', stressKinds],
+  ] as const) {
+    const ours = rs('autoserve', family);
+    const hpa = rs('hpa-default', family);
+    lines.push(
+      `replica-seconds, ${name}: ours ${ours} vs hpa-default ${hpa} ` +
+        `(${(ours / hpa).toFixed(3)}x; goal: no more) ${ours <= hpa ? 'met' : 'NOT met'}`,
+    );
+  }
   lines.push('');
   return lines;
 }
