@@ -1,6 +1,6 @@
 /**
- * `npm run bench -- control [--seeds=1,2,3,4,5] [--apps=1000] [--passes=5] [--no-scale]
- *   [--baseline=<checkout root>]`:
+ * `npm run bench -- control [--seeds=1,2,3,4,5] [--held-out-seeds=6,7,8] [--apps=1000]
+ *   [--passes=5] [--no-scale] [--baseline=<checkout root>]`:
  * control quality of the decision engine, and the control loop's cost.
  *
  * Quality: replays two trace families through a service model (latency rises
@@ -172,6 +172,46 @@ function goals(results: SimResult[], floors: SimResult[]): string[] {
   return lines;
 }
 
+/** Service models the engine was not designed on (start-up, objective, capacity changed). */
+const HELD_OUT_MODELS = [
+  { name: 'start-up 30 s', model: { ...DEFAULT_SERVICE, startupSeconds: 30 } },
+  {
+    name: 'p95 objective 400, base 100',
+    model: { ...DEFAULT_SERVICE, sloP95Ms: 400, baseP95Ms: 100 },
+  },
+  { name: 'capacity 150 rps', model: { ...DEFAULT_SERVICE, capacityRps: 150 } },
+];
+
+/**
+ * Totals on held-out seeds and service models: what a design fitted to the
+ * bench's own draws would lose first (the goal's margins, replica-seconds
+ * most of all).
+ */
+function heldOut(seeds: readonly number[]): string[] {
+  const lines = [`held-out: stress seeds ${seeds.join(',')} under other service models (totals)`];
+  for (const { name, model } of HELD_OUT_MODELS) {
+    const results = seeds.flatMap((seed) =>
+      compareControllers(
+        model,
+        STRESS_TRACES.map((make) => make(seed)),
+      ),
+    );
+    const sum = (c: string, f: 'sloViolationSeconds' | 'replicaSeconds' | 'flaps') =>
+      results.filter((r) => r.controller === c).reduce((a, r) => a + r[f], 0);
+    const [ours, hpa] = ['autoserve', 'hpa-default'].map((c) => ({
+      slo: sum(c, 'sloViolationSeconds'),
+      rs: sum(c, 'replicaSeconds'),
+      flaps: sum(c, 'flaps'),
+    })) as [{ slo: number; rs: number; flaps: number }, { slo: number; rs: number; flaps: number }];
+    lines.push(
+      `  ${name.padEnd(28)} slo ${ours.slo} vs ${hpa.slo} (${(ours.slo / hpa.slo).toFixed(2)}x), ` +
+        `replica-s ${(ours.rs / hpa.rs).toFixed(3)}x, flaps ${ours.flaps} vs ${hpa.flaps}`,
+    );
+  }
+  lines.push('');
+  return lines;
+}
+
 export async function main(args: string[]): Promise<void> {
   const started = Date.now();
   const seeds = arg(args, 'seeds', '1,2,3,4,5').split(',').map(Number);
@@ -196,6 +236,7 @@ export async function main(args: string[]): Promise<void> {
     ...table('simulator traces', seedFamily, 1),
     ...table('stress traces', stress, seeds.length),
     ...goals([...seedFamily, ...stress], floors),
+    ...heldOut(arg(args, 'held-out-seeds', '6,7,8').split(',').map(Number)),
   ];
   process.stdout.write(`${lines.join('\n')}\n`);
   let scale: Awaited<ReturnType<typeof controlScale>> | undefined;

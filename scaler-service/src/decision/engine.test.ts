@@ -451,25 +451,6 @@ describe('decide: the bench-won design (issue 14)', () => {
     // Under the objective the mean stands.
     expect(run(200, true)).toBe(3);
   });
-
-  it('a scale-down keeps half the peak of the last two down windows', () => {
-    const p = policy({ targets: { cpu_percent: 50 } });
-    const history = [{ at: T0 - 400 * S, replicas: 10 }];
-    const run = (peakMemory: number) =>
-      decide(
-        input({
-          policy: p,
-          currentReplicas: 8,
-          metrics: { cpu_percent: { app: 5 } },
-          history,
-          options: { peakMemory },
-        }),
-      );
-    expect(run(0).desiredReplicas).toBe(1);
-    const kept = run(0.5);
-    expect(kept.desiredReplicas).toBe(5);
-    expect(kept.limitedBy).toBe('recent peak');
-  });
 });
 
 describe('decide: no latency reversal inside the tolerance after a scale-down (issue 14 flaps)', () => {
@@ -602,7 +583,7 @@ describe('decide: reversal memory (issue 14 flaps)', () => {
         metrics: { cpu_percent: { app: 10 } },
         history,
         scaleEvents,
-        options: { reversalMemory, peakMemory: 0, holdDownWhileRising: false },
+        options: { reversalMemory, holdDownWhileRising: false },
       }),
     );
 

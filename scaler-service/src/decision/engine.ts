@@ -1,7 +1,7 @@
 import { ENGINE_OPTIONS, HPA_OPTIONS } from './defaults.js';
 import { computeProposals } from './proposals.js';
 import { scaleDownLimit, scaleUpLimit } from './rate-limit.js';
-import { lastReversal, peakFloor, risingFrom, stabilize } from './stabilize.js';
+import { lastReversal, risingFrom, stabilize } from './stabilize.js';
 import type { Action, Decision, EngineInput, Proposal } from './types.js';
 import { fromZero, idleLongEnough, round, scaleToZeroEnabled } from './zero.js';
 
@@ -127,16 +127,6 @@ export function decide(input: EngineInput): Decision {
   if (desired !== recommended) {
     limitedBy = st.limitedBy;
     reasons.push(`${st.limitedBy}: ${recommended} -> ${desired}`);
-  }
-  if (desired < current && options.peakMemory > 0) {
-    const memory = Math.min(current, peakFloor(input, recommended, options.peakMemory));
-    if (desired < memory) {
-      limitedBy = 'recent peak';
-      reasons.push(
-        `recent peak: no lower than ${memory} for ${2 * policy.scaleDown.stabilizationSeconds}s`,
-      );
-      desired = memory;
-    }
   }
   if (desired < current && options.holdDownWhileRising) {
     const low = risingFrom(input, recommended);

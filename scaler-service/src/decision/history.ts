@@ -30,7 +30,10 @@ export interface HistoryWrites {
   event?: ScaleEvent;
 }
 
-/** Seconds of history the stabilization windows and rate periods look at. */
+/**
+ * Seconds of recommendations the stabilization windows and rate periods look
+ * at; for our engine twice the down window (the reversal memory doubles it).
+ */
 export function historySeconds(p: Policy): number {
   return Math.max(
     p.scaleUp.stabilizationSeconds,

@@ -42,20 +42,6 @@ export function stabilize(
 }
 
 /**
- * Recent-peak memory (our addition): a scale-down goes no lower than
- * `fraction` of the highest recommendation of the last two down windows. The
- * HPA's window drops from the peak to the trough in one step once the peak
- * is 300 s old; load that comes back a minute later then meets a cold app
- * (and a flap). Halving per window keeps half the capacity one window longer.
- */
-export function peakFloor(input: EngineInput, recommended: number, fraction: number): number {
-  const since = input.now - 2 * input.policy.scaleDown.stabilizationSeconds * 1000;
-  let peak = recommended;
-  for (const r of input.history) if (r.at > since) peak = Math.max(peak, r.replicas);
-  return Math.ceil(peak * fraction);
-}
-
-/**
  * Rising-demand hold (our addition): the lowest recommendation recorded in
  * the down stabilization window, when this one is above it; undefined when
  * demand is at its low. The HPA's window only looks back for a maximum, so it

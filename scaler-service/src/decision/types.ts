@@ -136,11 +136,6 @@ export interface EngineOptions {
    */
   levelWhenHot: boolean;
   /**
-   * Recent-peak memory: a scale-down goes no lower than this fraction of the
-   * highest recommendation of the last two down windows (0 disables).
-   */
-  peakMemory: number;
-  /**
    * No scale-down while demand is rising from its low: a recommendation above
    * the lowest recorded in the down stabilization window holds the count.
    */

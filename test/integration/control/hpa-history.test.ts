@@ -160,9 +160,8 @@ describe('control loop history (hpa_compatible)', () => {
       t0,
     );
     expect(batched.get('memory')?.desiredReplicas).toBe(8);
-    // A reversal older than six windows is forgotten: the policy's window, and half the peak.
+    // A reversal older than six windows is forgotten: the policy's own window lets the 8 go.
     const forgotten = await explainApp(pool, await app('forgot', -2000), t0);
-    expect(forgotten.desiredReplicas).toBe(4);
-    expect(forgotten.limitedBy).toBe('recent peak');
+    expect(forgotten.desiredReplicas).toBe(2);
   });
 });
