@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- control [--seeds=1,2,3,4,5] [--apps=1000] [--passes=5] [--no-scale]
- *   [--baseline=<checkout root>]`:
+ *   [--scale-only] [--baseline=<checkout root>]`:
  * control quality of the decision engine, and the control loop's cost.
  *
  * Quality: replays two trace families through a service model (latency rises
@@ -104,18 +104,22 @@ function table(title: string, results: SimResult[], seeds: number): string[] {
 export async function main(args: string[]): Promise<void> {
   const started = Date.now();
   const seeds = arg(args, 'seeds', '1,2,3,4,5').split(',').map(Number);
-  const seedFamily = compareControllers(DEFAULT_SERVICE);
-  const stress = seeds.flatMap((seed) =>
+  // --scale-only: just the pass figure (the quality replay takes seconds per seed).
+  const quality = !args.includes('--scale-only');
+  const seedFamily = quality ? compareControllers(DEFAULT_SERVICE) : [];
+  const stress = (quality ? seeds : []).flatMap((seed) =>
     compareControllers(
       DEFAULT_SERVICE,
       STRESS_TRACES.map((make) => make(seed)),
     ).map((r) => ({ ...r, seed })),
   );
-  const lines = [
-    ...table('simulator traces', seedFamily, 1),
-    ...table('stress traces', stress, seeds.length),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  if (quality) {
+    const lines = [
+      ...table('simulator traces', seedFamily, 1),
+      ...table('stress traces', stress, seeds.length),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
   let scale: Awaited<ReturnType<typeof controlScale>> | undefined;
   if (!args.includes('--no-scale')) {
     const apps = Number(arg(args, 'apps', '1000'));
