@@ -5,12 +5,13 @@ import type { Decision } from '../decision/types.js';
 import type { AppRow } from '../queries/apps.js';
 import type { Db } from '../queries/db.js';
 import {
+  type DetailsMemo,
   listHistoriesOfApps,
   type NonActing,
   upsertNonActingDecisions,
 } from '../queries/decisions.js';
 import { listEngineMetricsOfApps, listLatencyBaselinesOfApps } from '../queries/engine-metrics.js';
-import type { InstanceRow } from '../queries/instances.js';
+import type { InstanceState } from '../queries/instances.js';
 import { listPoliciesOfApps } from '../queries/policies.js';
 import {
   type ActOptions,
@@ -20,6 +21,7 @@ import {
   metricsRequest,
 } from './autoscaler.js';
 import { toEnginePolicy } from './policy.js';
+import { settleAll } from './settle-all.js';
 
 /**
  * The apps' latency baselines kept across passes: an hour-long minimum moves
@@ -65,48 +67,51 @@ export type BaselineCache = ReturnType<typeof createBaselineCache>;
  * act are recorded in one batch. An app whose decision acts is evaluated
  * again by evaluateAndAct, under its row lock in one transaction (the rare
  * case), so what is carried out never rests on the unlocked read.
+ * `listed`: the apps' instances, possibly still being listed (only the
+ * decisions wait for them); `details`: what earlier batches merged, so a
+ * repeated decision's reasons and proposals are not sent again.
  */
 export async function evaluateApps(
   pool: pg.Pool,
   apps: readonly AppRow[],
-  rowsByApp: ReadonlyMap<string, readonly InstanceRow[]>,
+  listed:
+    | ReadonlyMap<string, readonly InstanceState[]>
+    | PromiseLike<ReadonlyMap<string, readonly InstanceState[]>>,
   now: number,
   baselines: BaselineCache = createBaselineCache(0),
   actOptions: ActOptions = {},
+  details?: DetailsMemo,
 ): Promise<Map<string, Decision | undefined>> {
   const out = new Map<string, Decision | undefined>();
   if (apps.length === 0) return out;
-  // The reads for all apps in one read-only transaction with JIT off: a
-  // thousand apps' cheap per-app index probes add up to a plan cost over
-  // jit_above_cost, and compiling took longer than running (1-2 s a pass).
-  const { policies, metrics, histories } = await withTx(
-    pool,
-    { readOnly: true, settings: { jit: 'off' } },
-    async (db) => {
-      const stored = await listPoliciesOfApps(
-        db,
-        apps.map((a) => a.name),
-      );
-      const policies = new Map(apps.map((a) => [a.name, toEnginePolicy(stored.get(a.name))]));
-      const metrics = await listEngineMetricsOfApps(
-        db,
-        apps.map((a) => metricsRequest(a.name, policies.get(a.name)!)),
-        await baselines(
+  const names = apps.map((a) => a.name);
+  // The reads in read-only transactions with JIT off: a thousand apps' cheap
+  // per-app index probes add up to a plan cost over jit_above_cost, and
+  // compiling took longer than running (1-2 s a pass). The histories are read
+  // on a second connection while this one reads the metric windows (each
+  // statement has its own snapshot either way, as in READ COMMITTED).
+  const readOnly = { readOnly: true, settings: { jit: 'off' } } as const;
+  const { policies, metrics, histories } = await withTx(pool, readOnly, async (db) => {
+    const stored = await listPoliciesOfApps(db, names);
+    const policies = new Map(apps.map((a) => [a.name, toEnginePolicy(stored.get(a.name))]));
+    const since = (a: AppRow) => new Date(now - historySeconds(policies.get(a.name)!) * 1000);
+    const [metrics, histories] = await settleAll([
+      (async () =>
+        listEngineMetricsOfApps(
           db,
-          apps.map((a) => a.name),
-          now,
+          apps.map((a) => metricsRequest(a.name, policies.get(a.name)!)),
+          await baselines(db, names, now),
+        ))(),
+      withTx(pool, readOnly, (h) =>
+        listHistoriesOfApps(
+          h,
+          apps.map((a) => ({ appName: a.name, since: since(a) })),
         ),
-      );
-      const histories = await listHistoriesOfApps(
-        db,
-        apps.map((a) => ({
-          appName: a.name,
-          since: new Date(now - historySeconds(policies.get(a.name)!) * 1000),
-        })),
-      );
-      return { policies, metrics, histories };
-    },
-  );
+      ),
+    ]);
+    return { policies, metrics, histories };
+  });
+  const rowsByApp = await listed;
   const quiet: NonActing[] = [];
   const acting: string[] = [];
   for (const app of apps) {
@@ -129,7 +134,7 @@ export async function evaluateApps(
     quiet.push({ decision, seed: writes.seed, latest: h.latest });
     out.set(app.name, decision);
   }
-  await upsertNonActingDecisions(pool, quiet);
+  await upsertNonActingDecisions(pool, quiet, details);
   for (const name of acting) out.set(name, await evaluateAndAct(pool, name, now, actOptions));
   return out;
 }
