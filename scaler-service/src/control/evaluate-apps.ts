@@ -60,6 +60,13 @@ export function createBaselineCache(maxAgeMs = 60_000) {
 export type BaselineCache = ReturnType<typeof createBaselineCache>;
 
 /**
+ * Connections the metric windows of a pass are read on at once. The
+ * control store's pool has 4: the instance listing, the histories and two
+ * slices of the windows.
+ */
+const METRIC_LANES = 2;
+
+/**
  * Evaluates many apps in a handful of statements, so a control pass costs
  * O(1) round trips for the autoscaler instead of ~9 per app: policies,
  * metric windows and histories are read for all apps at once, every app is
@@ -85,32 +92,45 @@ export async function evaluateApps(
   const out = new Map<string, Decision | undefined>();
   if (apps.length === 0) return out;
   const names = apps.map((a) => a.name);
-  // The reads in read-only transactions with JIT off: a thousand apps' cheap
-  // per-app index probes add up to a plan cost over jit_above_cost, and
-  // compiling took longer than running (1-2 s a pass). The histories are read
-  // on a second connection while this one reads the metric windows (each
-  // statement has its own snapshot either way, as in READ COMMITTED).
+  // The policies first (a primary-key lookup, no JIT concern), then the
+  // metric windows in METRIC_LANES slices and the histories, each in a
+  // read-only transaction of its own on its own connection, side by side:
+  // each statement has its own snapshot either way (READ COMMITTED), and the
+  // database works on the slices in parallel while this side waits. JIT off:
+  // a thousand apps' cheap per-app index probes add up to a plan cost over
+  // jit_above_cost, and compiling took longer than running (1-2 s a pass).
+  const stored = await listPoliciesOfApps(pool, names);
+  const policies = new Map(apps.map((a) => [a.name, toEnginePolicy(stored.get(a.name))]));
   const readOnly = { readOnly: true, settings: { jit: 'off' } } as const;
-  const { policies, metrics, histories } = await withTx(pool, readOnly, async (db) => {
-    const stored = await listPoliciesOfApps(db, names);
-    const policies = new Map(apps.map((a) => [a.name, toEnginePolicy(stored.get(a.name))]));
-    const since = (a: AppRow) => new Date(now - historySeconds(policies.get(a.name)!) * 1000);
-    const [metrics, histories] = await settleAll([
-      (async () =>
+  const size = Math.ceil(apps.length / METRIC_LANES);
+  const slices = Array.from({ length: Math.ceil(apps.length / size) }, (_, i) =>
+    apps.slice(i * size, (i + 1) * size),
+  );
+  const [histories, ...windows] = await settleAll([
+    withTx(pool, readOnly, (db) =>
+      listHistoriesOfApps(
+        db,
+        apps.map((a) => ({
+          appName: a.name,
+          since: new Date(now - historySeconds(policies.get(a.name)!) * 1000),
+        })),
+      ),
+    ),
+    ...slices.map((slice) =>
+      withTx(pool, readOnly, async (db) =>
         listEngineMetricsOfApps(
           db,
-          apps.map((a) => metricsRequest(a.name, policies.get(a.name)!)),
-          await baselines(db, names, now),
-        ))(),
-      withTx(pool, readOnly, (h) =>
-        listHistoriesOfApps(
-          h,
-          apps.map((a) => ({ appName: a.name, since: since(a) })),
+          slice.map((a) => metricsRequest(a.name, policies.get(a.name)!)),
+          await baselines(
+            db,
+            slice.map((a) => a.name),
+            now,
+          ),
         ),
       ),
-    ]);
-    return { policies, metrics, histories };
-  });
+    ),
+  ]);
+  const metrics = new Map(windows.flatMap((w) => [...w]));
   const rowsByApp = await listed;
   const quiet: NonActing[] = [];
   const acting: string[] = [];

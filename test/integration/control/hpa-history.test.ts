@@ -97,8 +97,9 @@ describe('control loop history (hpa_compatible)', () => {
 
   it('the batched evaluation of a control pass writes what evaluateAndAct writes', async () => {
     const policy = { scale_down_stabilization_seconds: 60, hpa_compatible: false };
-    await appWithPods('one', 5, policy);
-    await appWithPods('many', 5, policy);
+    // Three apps in one batch: the metric windows are read in slices.
+    const batch = ['many', 'many-b', 'many-c'];
+    for (const name of ['one', ...batch]) await appWithPods(name, 5, policy);
     const t0 = Date.now();
     for (const [t, level] of [
       [0, 50],
@@ -109,11 +110,10 @@ describe('control loop history (hpa_compatible)', () => {
       [80, 20],
       [95, 90],
     ] as const) {
-      await cpu('one', level);
-      await cpu('many', level);
+      for (const name of ['one', ...batch]) await cpu(name, level);
       await evaluateAndAct(pool, 'one', t0 + t * S);
-      const app = (await maybeGetApp(pool, 'many'))!;
-      await evaluateApps(pool, [app], await listInstancesOfApps(pool, ['many']), t0 + t * S);
+      const apps = await Promise.all(batch.map(async (n) => (await maybeGetApp(pool, n))!));
+      await evaluateApps(pool, apps, await listInstancesOfApps(pool, batch), t0 + t * S);
     }
     const rows = async (name: string) =>
       (
@@ -127,7 +127,7 @@ describe('control loop history (hpa_compatible)', () => {
     const one = await rows('one');
     expect(one.length).toBeGreaterThan(2);
     expect(one.some((r) => r.acted)).toBe(true);
-    expect(await rows('many')).toEqual(one);
+    for (const name of batch) expect(await rows(name)).toEqual(one);
   });
 
   it('a repeated quiet decision sends its reasons and proposals once, and still records them all', async () => {
