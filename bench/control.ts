@@ -1,6 +1,6 @@
 /**
  * `npm run bench -- control [--seeds=1,2,3,4,5] [--held-out-seeds=6,7,8] [--apps=1000]
- *   [--passes=5] [--no-scale] [--baseline=<checkout root>]`:
+ *   [--passes=5] [--no-scale] [--scale-only] [--baseline=<checkout root>]`:
  * control quality of the decision engine, and the control loop's cost.
  *
  * Quality: replays two trace families through a service model (latency rises
@@ -215,30 +215,36 @@ function heldOut(seeds: readonly number[]): string[] {
 export async function main(args: string[]): Promise<void> {
   const started = Date.now();
   const seeds = arg(args, 'seeds', '1,2,3,4,5').split(',').map(Number);
-  const seedTraces = TRACES.map((make) => make());
-  const stressTraces = seeds.flatMap((seed) => STRESS_TRACES.map((make) => make(seed)));
+  // --scale-only: just the pass figure (the quality replay takes seconds per seed).
+  const quality = !args.includes('--scale-only');
+  const seedTraces = quality ? TRACES.map((make) => make()) : [];
+  const stressTraces = (quality ? seeds : []).flatMap((seed) =>
+    STRESS_TRACES.map((make) => make(seed)),
+  );
   const seedFamily = compareControllers(DEFAULT_SERVICE, seedTraces);
-  const stress = seeds.flatMap((seed) =>
+  const stress = (quality ? seeds : []).flatMap((seed) =>
     compareControllers(
       DEFAULT_SERVICE,
       STRESS_TRACES.map((make) => make(seed)),
     ).map((r) => ({ ...r, seed })),
   );
-  const floors = [...seedTraces, ...stressTraces].map((trace) =>
-    simulate(
-      trace,
-      reactiveFloorController(simPolicy(DEFAULT_SERVICE), DEFAULT_SERVICE, trace),
-      DEFAULT_SERVICE,
-      SIM_OPTIONS,
-    ),
-  );
-  const lines = [
-    ...table('simulator traces', seedFamily, 1),
-    ...table('stress traces', stress, seeds.length),
-    ...goals([...seedFamily, ...stress], floors),
-    ...heldOut(arg(args, 'held-out-seeds', '6,7,8').split(',').map(Number)),
-  ];
-  process.stdout.write(`${lines.join('\n')}\n`);
+  if (quality) {
+    const floors = [...seedTraces, ...stressTraces].map((trace) =>
+      simulate(
+        trace,
+        reactiveFloorController(simPolicy(DEFAULT_SERVICE), DEFAULT_SERVICE, trace),
+        DEFAULT_SERVICE,
+        SIM_OPTIONS,
+      ),
+    );
+    const lines = [
+      ...table('simulator traces', seedFamily, 1),
+      ...table('stress traces', stress, seeds.length),
+      ...goals([...seedFamily, ...stress], floors),
+      ...heldOut(arg(args, 'held-out-seeds', '6,7,8').split(',').map(Number)),
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+  }
   let scale: Awaited<ReturnType<typeof controlScale>> | undefined;
   if (!args.includes('--no-scale')) {
     const apps = Number(arg(args, 'apps', '1000'));

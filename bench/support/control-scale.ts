@@ -82,28 +82,30 @@ interface PassModules {
 }
 
 /**
- * One control-loop pass (the production createControlPass) over `apps` apps
- * of `perApp` instances each, with a fake runtime and the real database:
- * every app in auto mode is evaluated on every pass (evaluation interval 0),
- * with per-instance CPU and app-level rps/latency in its window. The first
- * pass creates the instances, a second (untimed) one reads the latency
- * baselines, which a process reads once at start and then keeps; the figure
- * is the steady-state passes after. `baselineTree`: the root of another
- * checkout (e.g. `git archive main`, node_modules linked) whose control pass
- * runs alternately with ours (ABBA) on the same data, so before/after is
- * measured side by side in one run on a noisy machine.
+ * A database with `apps` apps of `perApp` instances each, all in auto mode
+ * and running on their own fake runtime, and a control pass built from
+ * `modules` over `pool` (the production store, fencing included). `fresh()`
+ * writes the next minute of samples. The first pass creates the instances, a
+ * second (untimed) one reads the latency baselines, which a process reads
+ * once at start and then keeps.
  */
-export async function controlScale(
+async function prepareSide(
+  name: string,
   apps: number,
   perApp: number,
-  passes: number,
-  baselineTree?: string,
+  modules: PassModules,
+  poolOf: (url: string) => pg.Pool,
 ) {
-  const db = await benchDatabase('autoserve_bench_control');
-  const { pool, count, kinds, times: spent } = countingPool(db.primaryUrl);
+  const db = await benchDatabase(name);
+  const pool = poolOf(db.primaryUrl);
   // Setup and the fresh samples between passes go through their own pool (not counted).
   const admin = new pg.Pool({ connectionString: db.primaryUrl, max: 2 });
-  const pools: pg.Pool[] = [];
+  const cleanup = async () => {
+    await admin.query("DELETE FROM applications WHERE name LIKE 'scale-%'").catch(() => {});
+    await admin.query("DELETE FROM metrics WHERE app_name LIKE 'scale-%'").catch(() => {});
+    await admin.end();
+    await pool.end();
+  };
   try {
     await admin.query("DELETE FROM applications WHERE name LIKE 'scale-%'");
     await admin.query("DELETE FROM metrics WHERE app_name LIKE 'scale-%'");
@@ -123,39 +125,19 @@ export async function controlScale(
          FROM generate_series(1, $3::int) i`,
       [spec, perApp, apps],
     );
-    const runtime = createFakeRuntime();
-    const log = pino({ level: 'silent' });
     let port = 20000;
     // The production store, fencing included: this run holds the current term.
     const term = await bumpLeaderTerm(admin, 'bench');
     const leadership = { isLeader: () => true, term: () => term };
-    const make = (m: PassModules, on: pg.Pool) =>
-      m.createControlShell({
-        store: m.createPgControlStore({ pool: on, leadership, statementTimeoutMs: 30_000 }),
-        runtime,
-        leadership,
-        clock: systemClock,
-        log,
-        ports: { allocate: async (taken) => (taken.has(++port) ? ++port : port) },
-        config: { evaluationIntervalMs: 0, outcomeTimeoutMs: 60_000, stopGraceMs: 0, drainMs: 0 },
-      }).pass;
-    const pass = make({ createControlShell, createPgControlStore }, pool);
-    // The baseline's pass gets a pool of its own: the statement counts are ours.
-    const otherPool = new pg.Pool({ connectionString: db.primaryUrl, max: 4 });
-    pools.push(otherPool);
-    const other = baselineTree
-      ? make(
-          {
-            ...((await import(
-              `${baselineTree}/scaler-service/src/control/loop.ts`
-            )) as PassModules),
-            ...((await import(
-              `${baselineTree}/scaler-service/src/control/pg-store.ts`
-            )) as PassModules),
-          },
-          otherPool,
-        )
-      : undefined;
+    const pass = modules.createControlShell({
+      store: modules.createPgControlStore({ pool, leadership, statementTimeoutMs: 30_000 }),
+      runtime: createFakeRuntime(),
+      leadership,
+      clock: systemClock,
+      log: pino({ level: 'silent' }),
+      ports: { allocate: async (taken) => (taken.has(++port) ? ++port : port) },
+      config: { evaluationIntervalMs: 0, outcomeTimeoutMs: 60_000, stopGraceMs: 0, drainMs: 0 },
+    }).pass;
     await pass.run();
     // As the health checker would: every instance up and passing its probe.
     await admin.query(
@@ -163,14 +145,15 @@ export async function controlScale(
         WHERE app_name LIKE 'scale-%'`,
     );
     // A minute of samples every 10 s (as ingest keeps it fresh between passes):
-    // per-instance CPU, app-level rps and latency, and an hour of latency history.
+    // per-instance CPU (by app and replica, so both sides' databases hold the
+    // same values), app-level rps and latency, and an hour of latency history.
     const fresh = async () => {
       await admin.query(
         "DELETE FROM metrics WHERE app_name LIKE 'scale-%' AND timestamp > now() - interval '70 seconds'",
       );
       await admin.query(
         `INSERT INTO metrics (app_name, instance_id, metric_type, timestamp, value, aggregation_level)
-         SELECT app_name, id, 'cpu_percent', now() - make_interval(secs => s), 55 + (id % 10), 'instance'
+         SELECT app_name, id, 'cpu_percent', now() - make_interval(secs => s), 55 + (replica_index * 7 + substr(app_name, 7)::int) % 10, 'instance'
            FROM instances, generate_series(0, 50, 10) s WHERE app_name LIKE 'scale-%'`,
       );
       await admin.query(
@@ -186,8 +169,70 @@ export async function controlScale(
          FROM applications, generate_series(80, 3590, 10) s WHERE name LIKE 'scale-%'`,
     );
     await admin.query('ANALYZE metrics; ANALYZE instances; ANALYZE scaling_decisions');
+    await fresh();
     await pass.run();
-    await other?.run();
+    return { pass, fresh, cleanup };
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+}
+
+/**
+ * One control-loop pass (the production createControlPass) over `apps` apps
+ * of `perApp` instances each, with a fake runtime and the real database:
+ * every app in auto mode is evaluated on every pass (evaluation interval 0),
+ * with per-instance CPU and app-level rps/latency in its window; the figure
+ * is the steady-state passes after two warm-up ones. `baselineTree`: the
+ * root of another checkout (e.g. `git archive main`, node_modules linked)
+ * whose control pass runs alternately with ours (ABBA) on the same data in a
+ * database of its own on the same server (each side's decision rows are its
+ * own: one side's writes must not change what the other reads or skips), so
+ * before/after is measured side by side in one run on a noisy machine.
+ */
+export async function controlScale(
+  apps: number,
+  perApp: number,
+  passes: number,
+  baselineTree?: string,
+) {
+  let counted: ReturnType<typeof countingPool> | undefined;
+  const sides: Awaited<ReturnType<typeof prepareSide>>[] = [];
+  try {
+    const mine = await prepareSide(
+      'autoserve_bench_control',
+      apps,
+      perApp,
+      { createControlShell, createPgControlStore },
+      (url) => {
+        counted = countingPool(url);
+        return counted.pool;
+      },
+    );
+    sides.push(mine);
+    const { count, kinds, times: spent } = counted!;
+    const pass = mine.pass;
+    // The baseline's pass gets a pool of its own: the statement counts are ours.
+    const other = baselineTree
+      ? await prepareSide(
+          'autoserve_bench_control_base',
+          apps,
+          perApp,
+          {
+            ...((await import(
+              `${baselineTree}/scaler-service/src/control/loop.ts`
+            )) as PassModules),
+            ...((await import(
+              `${baselineTree}/scaler-service/src/control/pg-store.ts`
+            )) as PassModules),
+          },
+          (url) => new pg.Pool({ connectionString: url, max: 4 }),
+        )
+      : undefined;
+    if (other) sides.push(other);
+    const fresh = async () => {
+      for (const s of sides) await s.fresh();
+    };
     const times: number[] = [];
     const otherTimes: number[] = [];
     const trips: number[] = [];
@@ -198,7 +243,7 @@ export async function controlScale(
         spent.clear();
       }
       // ABBA: neither side always runs right after the fresh samples.
-      const order = other && i % 2 === 1 ? [other, pass] : [pass, other];
+      const order = other && i % 2 === 1 ? [other.pass, pass] : [pass, other?.pass];
       for (const p of order) {
         if (!p) continue;
         const before = count();
@@ -234,10 +279,6 @@ export async function controlScale(
         : {}),
     } satisfies ScaleFigure;
   } finally {
-    await admin.query("DELETE FROM applications WHERE name LIKE 'scale-%'").catch(() => {});
-    await admin.query("DELETE FROM metrics WHERE app_name LIKE 'scale-%'").catch(() => {});
-    await admin.end();
-    await pool.end();
-    for (const p of pools) await p.end();
+    for (const s of sides) await s.cleanup();
   }
 }

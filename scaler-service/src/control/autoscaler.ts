@@ -14,7 +14,7 @@ import {
   type MetricsRequest,
 } from '../queries/engine-metrics.js';
 import { insertEvent } from '../queries/events.js';
-import { type InstanceRow, listAppInstances } from '../queries/instances.js';
+import { type InstanceState, listAppInstances } from '../queries/instances.js';
 import { maybeGetPolicy } from '../queries/policies.js';
 import { insertAction } from '../queries/remediation-actions.js';
 import { toEnginePolicy } from './policy.js';
@@ -40,7 +40,7 @@ export function metricsRequest(appName: string, policy: Policy): MetricsRequest 
 export function baseFrom(
   app: AppRow,
   policy: Policy,
-  rows: readonly InstanceRow[],
+  rows: readonly InstanceState[],
   m: EngineMetrics,
   now: number,
 ): EngineBase {

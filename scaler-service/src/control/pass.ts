@@ -1,7 +1,7 @@
 import { isLiveInstance } from '@autoserve/runtime/model';
 import type { Logger } from 'pino';
 import type { AppRow } from '../queries/apps.js';
-import type { InstanceRow } from '../queries/instances.js';
+import type { InstanceState } from '../queries/instances.js';
 import { ACTIVE, planApp, planAppOf } from '../reconciler/plan.js';
 import type { createReconciler } from '../reconciler/reconcile.js';
 import type { Runtime, RuntimeInstance } from '../runtime/types.js';
@@ -11,6 +11,7 @@ import type { ControlConfig } from './config.js';
 import { markEngineDown } from './engine-down.js';
 import type { Leadership } from './leader.js';
 import { settleOutcomes } from './outcomes.js';
+import { settleAll } from './settle-all.js';
 import { type ControlStore, LeadershipLostError } from './store.js';
 
 /**
@@ -22,7 +23,7 @@ import { type ControlStore, LeadershipLostError } from './store.js';
  */
 function settled(
   app: AppRow,
-  rows: InstanceRow[],
+  rows: InstanceState[],
   containers: RuntimeInstance[],
   now: number,
 ): boolean {
@@ -97,17 +98,29 @@ export function createControlPass(deps: {
       if (!known.has(c.appName)) await runtime.remove(c.id).catch(() => {});
       else byApp.set(c.appName, [...(byApp.get(c.appName) ?? []), c]);
     }
-    const taken = new Set([...(await store.listLivePorts()), ...containers.map((c) => c.port)]);
     const names = apps.map((a) => a.name);
-    const rowsByApp = await store.listInstancesOfApps(names);
-    const pending = await store.listAppsWithPendingActions(names);
     const now = clock.now();
     const due = apps.filter(
       (a) => a.mode === 'auto' && ACTIVE.has(a.status) && now >= (nextEval.get(a.name) ?? 0),
     );
     for (const a of due) nextEval.set(a.name, now + config.evaluationIntervalMs);
-    // Evaluate first, so a scale-out is carried out in this same pass.
-    const decisions = await store.evaluateApps(due, rowsByApp, now);
+    // Two lanes on two connections: the instance listing (thousands of rows
+    // parsed here) and the small reads after it, beside the evaluation, whose
+    // reads run while this side parses and which waits for the listing only
+    // where it needs the rows. Evaluate first, so a scale-out is carried out
+    // in this same pass. The listing is awaited first in its lane, so its
+    // rejection is always handled.
+    const listed = store.listInstancesOfApps(names);
+    const [[rowsByApp, live, pending], decisions] = await settleAll([
+      (async () =>
+        [
+          await listed,
+          await store.listLivePorts(),
+          await store.listAppsWithPendingActions(names),
+        ] as const)(),
+      store.evaluateApps(due, listed, now),
+    ]);
+    const taken = new Set([...live, ...containers.map((c) => c.port)]);
     for (const app of apps) {
       if (!isLeader()) return;
       const d = decisions.get(app.name);

@@ -2,6 +2,7 @@ import { withTx } from '@autoserve/runtime';
 import type pg from 'pg';
 import { deleteNonActingDecisionsBefore } from '../queries/decisions.js';
 import { lockLeaderTermIfCurrent } from '../queries/leader-term.js';
+import { createDetailsMemo } from './details-memo.js';
 import { createBaselineCache, evaluateApps } from './evaluate-apps.js';
 import type { Leadership } from './leader.js';
 import {
@@ -27,6 +28,7 @@ export function createPgControlStore(deps: {
   const { pool, leadership } = deps;
   const deadline = { timeoutMs: () => deps.statementTimeoutMs };
   const baselines = createBaselineCache();
+  const details = createDetailsMemo();
   const fence = async (db: pg.ClientBase) => {
     const term = leadership.term();
     if (term === undefined) throw new LeadershipLostError();
@@ -44,8 +46,11 @@ export function createPgControlStore(deps: {
         return fn(bindQueries(CONTROL_WRITES, client));
       }),
     evaluateApps: (apps, rowsByApp, now) =>
-      evaluateApps(pool, apps, rowsByApp, now, baselines, { deadline, fence }),
-    forget: (known) => baselines.prune(known),
+      evaluateApps(pool, apps, rowsByApp, now, baselines, { deadline, fence }, details),
+    forget: (known) => {
+      baselines.prune(known);
+      details.prune(known);
+    },
     pruneDecisions: (before) =>
       withTx(pool, { deadline }, async (client) => {
         await fence(client);

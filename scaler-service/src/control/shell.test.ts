@@ -120,4 +120,47 @@ describe('control shell over a fake store and runtime', () => {
     expect(s.app('late')?.status).toBe('starting');
     expect(s.store.tables().events).toHaveLength(events);
   });
+
+  it("evaluates while the instances are listed, and a failed read ends the pass only after the other's", async () => {
+    const s = setup();
+    s.store.addApp('web', 1);
+    const listing = s.store.listInstancesOfApps;
+    const evaluation = s.store.evaluateApps;
+    const order: string[] = [];
+    // The listing answers once the evaluation has started (or, if it never
+    // does meanwhile, after 200 ms): the reads ran side by side.
+    let started = () => {};
+    const evaluating = new Promise<void>((resolve) => {
+      started = resolve;
+    });
+    s.store.listInstancesOfApps = async (names) => {
+      const early = await Promise.race([
+        evaluating.then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 200)),
+      ]);
+      order.push(early ? 'listed after evaluate started' : 'listed alone');
+      return listing(names);
+    };
+    s.store.evaluateApps = async (apps, rows, now) => {
+      started();
+      const out = await evaluation(apps, await rows, now);
+      order.push('evaluated');
+      return out;
+    };
+    await s.pass.run();
+    expect(order).toEqual(['listed after evaluate started', 'evaluated']);
+
+    // A rejected read in one lane: the pass fails, but not before the other lane is done.
+    order.length = 0;
+    s.store.listLivePorts = async () => {
+      throw new Error('ports unreadable');
+    };
+    s.store.evaluateApps = async () => {
+      await new Promise((r) => setTimeout(r, 50));
+      order.push('evaluated');
+      return new Map();
+    };
+    await expect(s.pass.run()).rejects.toThrow('ports unreadable');
+    expect(order).toEqual(['listed after evaluate started', 'evaluated']);
+  });
 });

@@ -13,7 +13,7 @@ import { pinAppImageOnce, setInstanceImageDigest } from '../queries/image-pins.j
 import { countAppInstances, listLivePorts, setContainerId } from '../queries/instance-extra.js';
 import {
   deleteInstance,
-  type InstanceRow,
+  type InstanceState,
   insertInstance,
   listAppInstances,
   listInstancesOfApps,
@@ -101,11 +101,14 @@ export interface ControlStore extends ControlReads {
   act<T>(fn: (tx: ControlTx) => Promise<T>): Promise<T>;
   /**
    * The autoscaler's evaluation of the due auto-mode apps at `now`; apps whose
-   * decision acts are carried out in fenced transactions.
+   * decision acts are carried out in fenced transactions. `rowsByApp` may
+   * still be on its way: the pass lists instances while this reads.
    */
   evaluateApps(
     apps: readonly AppRow[],
-    rowsByApp: ReadonlyMap<string, readonly InstanceRow[]>,
+    rowsByApp:
+      | ReadonlyMap<string, readonly InstanceState[]>
+      | PromiseLike<ReadonlyMap<string, readonly InstanceState[]>>,
     now: number,
   ): Promise<Map<string, Decision | undefined>>;
   /** Forgets per-app state the store keeps between passes for apps not in `known` (deleted). */

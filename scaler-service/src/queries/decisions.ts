@@ -81,6 +81,8 @@ export async function insertSeedRecommendation(
 /** The newest scaling_decisions row of an app (what a repeated recommendation merges into). */
 export interface LatestDecision {
   id: string;
+  /** The row version (xmin): a row whose version is unchanged still holds what was written. */
+  version: string;
   acted: boolean;
   inHistory: boolean;
   recommended: number | null;
@@ -133,17 +135,19 @@ export async function listHistoriesOfApps(
   const heads = await db.query<{
     app: string;
     id: string | null;
+    version: string | null;
     acted: boolean | null;
     in_history: boolean | null;
     recommended: number | null;
     started: boolean;
   }>(
-    `SELECT w.app, l.id, l.acted, l.in_history, l.recommended_replicas AS recommended,
+    `SELECT w.app, l.id, l.xmin::text AS version, l.acted, l.in_history,
+            l.recommended_replicas AS recommended,
             EXISTS (SELECT 1 FROM scaling_decisions e WHERE e.app_name = w.app AND e.in_history)
               AS started
        FROM unnest($1::text[]) w(app)
        LEFT JOIN LATERAL (
-         SELECT id, acted, in_history, recommended_replicas FROM scaling_decisions
+         SELECT id, xmin, acted, in_history, recommended_replicas FROM scaling_decisions
           WHERE app_name = w.app ORDER BY decided_at DESC, id DESC LIMIT 1) l ON true`,
     [names],
   );
@@ -155,7 +159,13 @@ export async function listHistoriesOfApps(
       latest:
         h.id === null
           ? undefined
-          : { id: h.id, acted: h.acted!, inHistory: h.in_history!, recommended: h.recommended },
+          : {
+              id: h.id,
+              version: h.version!,
+              acted: h.acted!,
+              inHistory: h.in_history!,
+              recommended: h.recommended,
+            },
     });
   }
   for (const r of rows.rows) {
@@ -175,20 +185,47 @@ export interface NonActing {
 
 const SEED_REASONS = ['first evaluation: the current count seeds the stabilization window'];
 
+/** The reasons and proposals (as JSON text) a merge wrote into a row, and the version it left. */
+export interface WrittenDetails {
+  id: string;
+  version: string;
+  reasons: string;
+  proposals: string;
+}
+
+/**
+ * What the caller remembers of the details its merges wrote, per app: a
+ * merge into a row still at that version (nobody wrote it since) whose
+ * reasons or proposals repeat them leaves those jsonb columns as they are
+ * instead of sending and parsing them again (most of a quiet pass's write).
+ */
+export interface DetailsMemo {
+  get(appName: string): WrittenDetails | undefined;
+  set(appName: string, written: WrittenDetails): void;
+}
+
 /**
  * Records many non-acting evaluations in at most two statements, row for
  * row what insertSeedRecommendation + upsertDecision write one app at a
  * time: the seed row, then the recommendation merged into the newest row
  * when it repeats it (a seed repeated by the first recommendation is that
  * one row), else a new row. Evaluations that record nothing are skipped.
+ * With a `memo`, a merge leaves reasons / proposals the row already holds
+ * untouched (see DetailsMemo) and remembers what each merge wrote.
  */
-export async function upsertNonActingDecisions(db: Db, items: readonly NonActing[]): Promise<void> {
+export async function upsertNonActingDecisions(
+  db: Db,
+  items: readonly NonActing[],
+  memo?: DetailsMemo,
+): Promise<void> {
   const ins: unknown[][] = [[], [], [], [], [], [], [], [], [], []];
   const upd: unknown[][] = [[], [], [], [], [], [], [], []];
   const push = (into: unknown[][], v: readonly unknown[]) => {
     for (const [i, x] of v.entries()) into[i]!.push(x);
   };
   const insert = (v: readonly unknown[]) => push(ins, v);
+  // Merged rows by id: what was meant for their details, for the memo.
+  const sent = new Map<string, { app: string; reasons: string; proposals: string }>();
   for (const { decision: d, seed, latest } of items) {
     const row = [
       d.appName,
@@ -226,20 +263,34 @@ export async function upsertNonActingDecisions(db: Db, items: readonly NonActing
       latest.inHistory &&
       latest.recommended === d.recommendedReplicas;
     if (merges) {
-      push(upd, [latest.id, row[1], row[2], row[4], row[5], row[6], row[7], row[8]]);
+      const [reasons, proposals] = [row[7] as string, row[8] as string];
+      const had = memo?.get(d.appName);
+      const same = had !== undefined && had.id === latest.id && had.version === latest.version;
+      // null: the row keeps the value it holds (a recorded decision's details are never null).
+      const keep = (v: string, was: string | undefined) => (same && v === was ? null : v);
+      push(upd, [
+        ...[latest.id, row[1], row[2], row[4], row[5], row[6]],
+        ...[keep(reasons, had?.reasons), keep(proposals, had?.proposals)],
+      ]);
+      if (memo) sent.set(latest.id, { app: d.appName, reasons, proposals });
     } else insert(row);
   }
   if (upd[0]!.length > 0) {
-    await db.query(
+    const res = await db.query<{ id: string; version: string }>(
       `UPDATE scaling_decisions d SET decided_at = u.at, current_replicas = u.cur,
               desired_replicas = u.des, winning_metric = u.wm, limited_by = u.lb,
-              reasons = u.reasons, proposals = u.proposals
+              reasons = coalesce(u.reasons, d.reasons), proposals = coalesce(u.proposals, d.proposals)
          FROM unnest($1::bigint[], $2::timestamptz[], $3::int[], $4::int[], $5::text[],
                      $6::text[], $7::jsonb[], $8::jsonb[])
               AS u(id, at, cur, des, wm, lb, reasons, proposals)
-        WHERE d.id = u.id`,
+        WHERE d.id = u.id
+       RETURNING d.id, d.xmin::text AS version`,
       upd,
     );
+    for (const { id, version } of res.rows) {
+      const w = sent.get(id)!;
+      memo?.set(w.app, { id, version, reasons: w.reasons, proposals: w.proposals });
+    }
   }
   if (ins[0]!.length > 0) {
     await db.query(

@@ -83,18 +83,46 @@ export async function listAppInstances(db: Db, appName: string): Promise<Instanc
   return res.rows;
 }
 
-/** Every instance of many apps (any status), by app then replica index (one control pass). */
+/**
+ * The columns a control pass plans and evaluates from (planApp, the
+ * autoscaler's readiness and start-up lead): 11 of 26, three timestamps of
+ * seven; a pass over 1,000 apps lists 5,000 rows, and parsing the rest
+ * (dates above all) was a third of the listing's time.
+ */
+export type InstanceState = Pick<
+  InstanceRow,
+  | 'id'
+  | 'app_name'
+  | 'container_id'
+  | 'container_name'
+  | 'replica_index'
+  | 'status'
+  | 'health_status'
+  | 'started_at'
+  | 'ready_at'
+  | 'draining_since'
+  | 'app_generation'
+>;
+
+const STATE_COLUMNS = `id, app_name, container_id, container_name, replica_index, status,
+  health_status, started_at, ready_at, draining_since, app_generation`;
+
+/** The state of every instance of many apps (any status), by app then replica index (one control pass). */
 export async function listInstancesOfApps(
   db: Db,
   appNames: readonly string[],
-): Promise<Map<string, InstanceRow[]>> {
-  const res = await db.query<InstanceRow>(
-    `SELECT ${INSTANCE_COLUMNS} FROM instances WHERE app_name = ANY ($1)
+): Promise<Map<string, InstanceState[]>> {
+  const res = await db.query<InstanceState>(
+    `SELECT ${STATE_COLUMNS} FROM instances WHERE app_name = ANY ($1)
       ORDER BY app_name, replica_index`,
     [appNames],
   );
-  const out = new Map<string, InstanceRow[]>();
-  for (const r of res.rows) out.set(r.app_name, [...(out.get(r.app_name) ?? []), r]);
+  const out = new Map<string, InstanceState[]>();
+  for (const r of res.rows) {
+    const list = out.get(r.app_name);
+    if (list) list.push(r);
+    else out.set(r.app_name, [r]);
+  }
   return out;
 }
 

@@ -1,39 +1,43 @@
 import { isLiveInstance } from '@autoserve/runtime/model';
 import type { AppRow } from '../queries/apps.js';
-import type { InstanceRow } from '../queries/instances.js';
+import type { InstanceRow, InstanceState } from '../queries/instances.js';
 import type { RuntimeInstance } from '../runtime/types.js';
 
 /** App statuses whose instances should run. */
 export const ACTIVE = new Set(['starting', 'running', 'updating', 'error']);
 
-export interface PlanInput {
+/** R: the rows planned from (full rows in the reconciler, their state in the control pass). */
+export interface PlanInput<R extends InstanceState = InstanceRow> {
   /** generation: the spec version instances should run (int8 as text). */
   app: { name: string; status: string; desiredReplicas: number; generation: string };
-  rows: readonly InstanceRow[];
+  rows: readonly R[];
   /** The app's instances in the runtime (by label). */
   containers: readonly RuntimeInstance[];
   now: number;
   drainMs: number;
   /** When an errored row may be cleared for another attempt. */
-  retryAt: (row: InstanceRow) => number;
+  retryAt: (row: R) => number;
 }
 
-export type Step =
+export type Step<R extends InstanceState = InstanceRow> =
   | { kind: 'adopt'; container: RuntimeInstance }
   | { kind: 'remove-container'; container: RuntimeInstance; reason: string }
-  | { kind: 'crashed'; row: InstanceRow; container: RuntimeInstance | undefined }
-  | { kind: 'replace-unhealthy'; row: InstanceRow; container: RuntimeInstance }
-  | { kind: 'drop-row'; row: InstanceRow; reason: string }
-  | { kind: 'drain'; row: InstanceRow; reason: string }
-  | { kind: 'stop'; row: InstanceRow; container: RuntimeInstance | undefined; reason: string }
+  | { kind: 'crashed'; row: R; container: RuntimeInstance | undefined }
+  | { kind: 'replace-unhealthy'; row: R; container: RuntimeInstance }
+  | { kind: 'drop-row'; row: R; reason: string }
+  | { kind: 'drain'; row: R; reason: string }
+  | { kind: 'stop'; row: R; container: RuntimeInstance | undefined; reason: string }
   | { kind: 'create'; replicaIndex: number };
 
 /** Made from an older spec than the app's; no recorded generation counts as current. */
-export function isOutdated(row: InstanceRow, generation: bigint): boolean {
+export function isOutdated(
+  row: Pick<InstanceState, 'app_generation'>,
+  generation: bigint,
+): boolean {
   return row.app_generation !== null && BigInt(row.app_generation) < generation;
 }
 
-function isPending(row: InstanceRow): boolean {
+function isPending(row: InstanceState): boolean {
   return row.container_id.startsWith('pending:');
 }
 
@@ -60,21 +64,21 @@ export function planAppOf(app: AppRow): PlanInput['app'] {
   };
 }
 
-export function planApp(input: PlanInput): Step[] {
+export function planApp<R extends InstanceState = InstanceRow>(input: PlanInput<R>): Step<R>[] {
   const { app, now } = input;
   const active = ACTIVE.has(app.status);
   const desired = active ? app.desiredReplicas : 0;
-  const steps: Step[] = [];
+  const steps: Step<R>[] = [];
   const byId = new Map(input.containers.map((c) => [c.id, c]));
   const byName = new Map(input.containers.map((c) => [c.name, c]));
   const matched = new Set<string>();
-  const containerOf = (row: InstanceRow) => {
+  const containerOf = (row: R) => {
     const c = isPending(row) ? byName.get(row.container_name) : byId.get(row.container_id);
     if (c) matched.add(c.id);
     return c;
   };
 
-  const live: InstanceRow[] = [];
+  const live: R[] = [];
   let waiting = 0;
   const usedIndexes = new Set<number>();
   for (const row of input.rows) {

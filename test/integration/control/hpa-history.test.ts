@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { evaluateAndAct, explainApp } from '../../../scaler-service/src/control/autoscaler.js';
+import { createDetailsMemo } from '../../../scaler-service/src/control/details-memo.js';
 import { evaluateApps } from '../../../scaler-service/src/control/evaluate-apps.js';
 import { maybeGetApp } from '../../../scaler-service/src/queries/apps.js';
 import { listInstancesOfApps } from '../../../scaler-service/src/queries/instances.js';
@@ -96,8 +97,9 @@ describe('control loop history (hpa_compatible)', () => {
 
   it('the batched evaluation of a control pass writes what evaluateAndAct writes', async () => {
     const policy = { scale_down_stabilization_seconds: 60, hpa_compatible: false };
-    await appWithPods('one', 5, policy);
-    await appWithPods('many', 5, policy);
+    // Three apps in one batch: the metric windows are read in slices.
+    const batch = ['many', 'many-b', 'many-c'];
+    for (const name of ['one', ...batch]) await appWithPods(name, 5, policy);
     const t0 = Date.now();
     for (const [t, level] of [
       [0, 50],
@@ -108,11 +110,10 @@ describe('control loop history (hpa_compatible)', () => {
       [80, 20],
       [95, 90],
     ] as const) {
-      await cpu('one', level);
-      await cpu('many', level);
+      for (const name of ['one', ...batch]) await cpu(name, level);
       await evaluateAndAct(pool, 'one', t0 + t * S);
-      const app = (await maybeGetApp(pool, 'many'))!;
-      await evaluateApps(pool, [app], await listInstancesOfApps(pool, ['many']), t0 + t * S);
+      const apps = await Promise.all(batch.map(async (n) => (await maybeGetApp(pool, n))!));
+      await evaluateApps(pool, apps, await listInstancesOfApps(pool, batch), t0 + t * S);
     }
     const rows = async (name: string) =>
       (
@@ -126,7 +127,73 @@ describe('control loop history (hpa_compatible)', () => {
     const one = await rows('one');
     expect(one.length).toBeGreaterThan(2);
     expect(one.some((r) => r.acted)).toBe(true);
-    expect(await rows('many')).toEqual(one);
+    for (const name of batch) expect(await rows(name)).toEqual(one);
+  });
+
+  it('a repeated quiet decision sends its reasons and proposals once, and still records them all', async () => {
+    // Two apps on the same samples: 'memo' through the batched evaluation with a
+    // details memo, as the control store runs it; 'full' through evaluateAndAct.
+    const policy = { max_cpu_percent: 70, hpa_compatible: false, cooldown_seconds: 0 };
+    await appWithPods('memo', 3, policy);
+    await appWithPods('full', 3, policy);
+    await cpu('memo', 50);
+    await cpu('full', 50);
+    const sent: unknown[][] = [];
+    const recording = new Proxy(pool, {
+      get(target, key) {
+        if (key === 'query') {
+          return (text: string, values?: unknown[]) => {
+            if (/^UPDATE scaling_decisions/.test(text)) sent.push(values ?? []);
+            return target.query(text, values);
+          };
+        }
+        const v = Reflect.get(target, key);
+        return typeof v === 'function' ? v.bind(target) : v;
+      },
+    });
+    const memo = createDetailsMemo();
+    const t0 = Date.now();
+    const pass = async (t: number) => {
+      await evaluateAndAct(pool, 'full', t0 + t * S);
+      const app = (await maybeGetApp(pool, 'memo'))!;
+      const rows = await listInstancesOfApps(pool, ['memo']);
+      await evaluateApps(recording, [app], rows, t0 + t * S, undefined, {}, memo);
+    };
+    for (const t of [0, 15, 30, 45]) await pass(t);
+    // The first evaluation inserts, the second merges with its details, the
+    // later ones merge without them ($7 reasons, $8 proposals: null = kept).
+    expect(
+      sent.map((v) => [(v[6] as unknown[])[0] === null, (v[7] as unknown[])[0] === null]),
+    ).toEqual([
+      [false, false],
+      [true, true],
+      [true, true],
+    ]);
+    // Another writer changed the row since: the next merge writes them in full.
+    await pool.query(
+      `UPDATE scaling_decisions SET reasons = '["changed elsewhere"]', proposals = '[]'
+        WHERE app_name IN ('memo', 'full')`,
+    );
+    await pass(60);
+    expect(sent.at(-1)![6]).toEqual([expect.any(String)]);
+    await pass(75);
+    expect([(sent.at(-1)![6] as unknown[])[0], (sent.at(-1)![7] as unknown[])[0]]).toEqual([
+      null,
+      null,
+    ]);
+    const rows = async (name: string) =>
+      (
+        await pool.query(
+          `SELECT decided_at, current_replicas, recommended_replicas, desired_replicas, acted,
+                  in_history, winning_metric, limited_by, reasons, proposals
+             FROM scaling_decisions WHERE app_name = $1 ORDER BY decided_at, id`,
+          [name],
+        )
+      ).rows;
+    const full = await rows('full');
+    expect(full.length).toBeGreaterThan(0);
+    expect(full[0].reasons).not.toEqual(['changed elsewhere']);
+    expect(await rows('memo')).toEqual(full);
   });
 
   it('reads scaling actions as far back as a reversal is remembered, beyond the recommendations', async () => {
