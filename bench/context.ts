@@ -471,6 +471,14 @@ function print(r: {
       `${x.selectivity.padEnd(15)}  ${x.recall_at_10.toFixed(3)}   ${x.min_recall_at_10.toFixed(2)}   ${x.plan.padEnd(5)}  ${String(x.ef_search).padStart(4)}  ${x.p50_ms.toFixed(1).padStart(6)}  ${x.p95_ms.toFixed(1).padStart(6)}  ${x.p99_ms.toFixed(1).padStart(6)}\n`,
     );
   }
+  const settings = [
+    'CONTEXT_TARGET_RECALL',
+    'CONTEXT_CALIBRATION_CONFIDENCE',
+    'CONTEXT_CALIBRATION_SAMPLE',
+    'CONTEXT_CALIBRATION_SCOPE_BUDGET',
+    'CONTEXT_CALIBRATION_NAMESPACES',
+  ].map((k) => `${k}=${process.env[k] ?? '(default)'}`);
+  out.write(`\ncalibration settings: ${settings.join(' ')}`);
   out.write(
     '\ncalibration claim vs this run (the curve behind each plan; the bound is what it promises)\n' +
       'selectivity      curve               n    ef    mean   bound  conf  met  | bench mean\n',
