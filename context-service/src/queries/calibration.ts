@@ -37,10 +37,12 @@ export async function sampleIncidentVectors(
   rows: number,
 ): Promise<{ id: string; namespace: string; embedding: number[] }[]> {
   // Oversample 3x so the LIMIT, not the coin flips, sets the size; capped at the whole table.
+  // Shuffled before the LIMIT: without it the LIMIT kept the first third of the table in
+  // physical order (the oldest incidents).
   const percent = Math.min(100, (300 * count) / Math.max(1, rows));
   const r = await client.query<{ id: string; namespace: string; embedding: number[] }>(
     `SELECT id::text, namespace, embedding FROM incident_embeddings TABLESAMPLE BERNOULLI ($2)
-     WHERE embedder = $1 LIMIT $3`,
+     WHERE embedder = $1 ORDER BY random() LIMIT $3`,
     [embedder, percent, count],
   );
   return r.rows;
