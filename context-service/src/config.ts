@@ -46,7 +46,10 @@ export interface ContextConfig {
   targetRecall: number;
   /** Between recall calibrations (0 = never). */
   calibrationIntervalMs: number;
-  /** Most queries per calibrated scope (a selectivity band or a namespace) in one calibration. */
+  /**
+   * Most queries per calibrated scope (a selectivity band or a namespace): each run adds what its
+   * budget allowed to the previous runs' queries, newest kept.
+   */
   calibrationSample: number;
   /**
    * Wall time per scope: the sample grows until this or calibrationSample, whichever comes first
