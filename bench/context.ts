@@ -231,7 +231,7 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
     min_recall_at_10: number;
     plan: string;
     ef_search: number;
-    calibration: unknown;
+    calibration: Claim | undefined;
     p50_ms: number;
     p95_ms: number;
     p99_ms: number;
@@ -241,7 +241,7 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
     let min = 1;
     let method = '';
     let ef = 0;
-    let calibration: unknown;
+    let calibration: Claim | undefined;
     const lat: number[] = [];
     for (const [qi, q] of queries.entries()) {
       const t = performance.now();
@@ -258,7 +258,10 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
       const c = res.plan!.calibration;
       calibration = c && {
         band: c.band,
+        namespace: c.namespace,
         measured_recall: c.measuredRecall,
+        lower_bound: c.recallLowerBound,
+        confidence: c.confidence,
         target_met: c.targetMet,
         ef: c.efSearch,
         sample: c.sampleSize,
@@ -426,6 +429,18 @@ async function runFamily(family: Family, args: string[]): Promise<unknown> {
   return result;
 }
 
+/** What the service's calibration claimed for the curve behind a filter's plan. */
+interface Claim {
+  band: string;
+  namespace: string;
+  measured_recall: number;
+  lower_bound: number;
+  confidence: number;
+  target_met: boolean;
+  ef: number;
+  sample: number;
+}
+
 function print(r: {
   recall: {
     selectivity: string;
@@ -433,6 +448,7 @@ function print(r: {
     min_recall_at_10: number;
     plan: string;
     ef_search: number;
+    calibration: Claim | undefined;
     p50_ms: number;
     p95_ms: number;
     p99_ms: number;
@@ -453,6 +469,29 @@ function print(r: {
   for (const x of r.recall) {
     out.write(
       `${x.selectivity.padEnd(15)}  ${x.recall_at_10.toFixed(3)}   ${x.min_recall_at_10.toFixed(2)}   ${x.plan.padEnd(5)}  ${String(x.ef_search).padStart(4)}  ${x.p50_ms.toFixed(1).padStart(6)}  ${x.p95_ms.toFixed(1).padStart(6)}  ${x.p99_ms.toFixed(1).padStart(6)}\n`,
+    );
+  }
+  const settings = [
+    'CONTEXT_TARGET_RECALL',
+    'CONTEXT_CALIBRATION_CONFIDENCE',
+    'CONTEXT_CALIBRATION_SAMPLE',
+    'CONTEXT_CALIBRATION_SCOPE_BUDGET',
+    'CONTEXT_CALIBRATION_NAMESPACES',
+  ].map((k) => `${k}=${process.env[k] ?? '(default)'}`);
+  out.write(`\ncalibration settings: ${settings.join(' ')}`);
+  out.write(
+    '\ncalibration claim vs this run (the curve behind each plan; the bound is what it promises)\n' +
+      'selectivity      curve               n    ef    mean   bound  conf  met  | bench mean\n',
+  );
+  for (const x of r.recall) {
+    const c = x.calibration;
+    const curve = c ? (c.namespace ? `ns ${c.namespace}` : `band ${c.band}`) : '(none)';
+    out.write(
+      `${x.selectivity.padEnd(15)}  ${curve.slice(0, 18).padEnd(18)}  ` +
+        (c
+          ? `${String(c.sample).padStart(3)}  ${String(c.ef).padStart(4)}  ${c.measured_recall.toFixed(3)}  ${c.lower_bound.toFixed(3)}  ${c.confidence.toFixed(2)}  ${c.target_met ? 'yes' : 'no '}`
+          : ''.padEnd(39)) +
+        `  | ${x.recall_at_10.toFixed(3)}\n`,
     );
   }
   out.write('\nplan sweep, direct SQL\nselectivity  method  ef   recall  mean ms\n');

@@ -47,12 +47,15 @@ export function createContextHandlers(deps: ContextDeps): {
     log: log.child({ task: 'recall-calibration' }),
     intervalMs: config.calibrationIntervalMs,
     samplePerBand: config.calibrationSample,
+    scopeBudgetMs: config.calibrationScopeBudgetMs,
+    confidence: config.calibrationConfidence,
+    maxNamespaces: config.calibrationNamespaces,
     maxEmbedders: config.calibrationEmbedders,
     exactScanMaxRows: config.exactScanMaxRows,
     k: 10,
     statementTimeoutMs: 60_000,
     onCurve: (embedder, c) =>
-      recordCalibration(embedder, c.band, c.points, c.sampleSize, c.measuredAt),
+      recordCalibration(embedder, c.band, c.namespace ?? '', c.points, c.sampleSize, c.measuredAt),
   });
   const d: HandlerDeps = {
     router: createReadRouter({

@@ -23,8 +23,8 @@ import {
   similarIncidentsSql,
 } from '../queries/similar.js';
 import type { Routed } from '../read/router.js';
-import { curveForBand, effortFor } from '../similarity/calibration.js';
-import { choosePlan, type SearchPlan } from '../similarity/plan.js';
+import { curveFor, effortFor } from '../similarity/calibration.js';
+import { type CalibratedEffort, choosePlan, type SearchPlan } from '../similarity/plan.js';
 import { PLAN_SETTINGS } from '../similarity/plan-settings.js';
 import { incidentFilterOf } from '../validate/incident-filter.js';
 import { queryVectorOf } from '../validate/vector.js';
@@ -116,14 +116,23 @@ export function createNearestSearch(deps: HandlerDeps) {
     if (lastSettings.size >= 1000) lastSettings.clear();
     lastSettings.set(key, settings);
   };
-  const calibratedFor = (embedder: string) => {
+  // A filter that is exactly one namespace is judged by that namespace's own curve when it was
+  // calibrated (a 10% namespace of random rows and a 4.5% namespace of one cluster sit in the
+  // same band and need very different efforts); any other filter by its band's.
+  const calibratedFor = (embedder: string, filter: IncidentFilterSql): CalibratedEffort => {
     const curves = deps.calibrator.curves(embedder);
-    if (!curves) return undefined;
-    return (band: Parameters<typeof curveForBand>[1], target: number) => {
-      const curve = curveForBand(curves, band);
+    if (!curves) return () => undefined;
+    const namespaceOnly = namespaceOnlyOf(filter);
+    return (band, target) => {
+      const curve = curveFor(curves, band, namespaceOnly);
       const choice = curve && effortFor(curve, target);
       return choice && curve
-        ? { ...choice, sampleSize: curve.sampleSize, measuredAt: curve.measuredAt }
+        ? {
+            ...choice,
+            namespace: curve.namespace,
+            sampleSize: curve.sampleSize,
+            measuredAt: curve.measuredAt,
+          }
         : undefined;
     };
   };
@@ -131,6 +140,7 @@ export function createNearestSearch(deps: HandlerDeps) {
   const planFor = (
     est: { rows: number; total: number },
     embedder: string,
+    filter: IncidentFilterSql,
     accuracy: number | undefined,
     limit: number,
   ): SearchPlan =>
@@ -142,7 +152,7 @@ export function createNearestSearch(deps: HandlerDeps) {
       exactMaxRows: config.exactScanMaxRows,
       defaultEfSearch: config.defaultEfSearch,
       targetRecall: config.targetRecall,
-      calibrated: calibratedFor(embedder),
+      calibrated: calibratedFor(embedder, filter),
       exactFallbackMaxRows: config.exactFallbackMaxRows,
     });
 
@@ -178,7 +188,7 @@ export function createNearestSearch(deps: HandlerDeps) {
 
     const known = vector && embedder !== undefined ? knownEstimate(filter, embedder) : undefined;
     if (known) {
-      const plan = planFor(known, embedder!, accuracy, limit);
+      const plan = planFor(known, embedder!, filter, accuracy, limit);
       const similar = similarIncidentsSql({
         vector: vector!,
         embedder: embedder!,
@@ -211,7 +221,8 @@ export function createNearestSearch(deps: HandlerDeps) {
           vector = found.embedding;
           embedder = found.embedder;
         }
-        const plan = planFor(await estimate(client, filter, embedder!), embedder!, accuracy, limit);
+        const est = await estimate(client, filter, embedder!);
+        const plan = planFor(est, embedder!, filter, accuracy, limit);
         const settings = settingsOf(plan);
         const changed = Object.entries(settings).filter(([k, v]) => guess[k] !== v);
         if (changed.length) await setSessionSettings(client, Object.fromEntries(changed));
@@ -242,6 +253,14 @@ function settingsOf(plan: Pick<SearchPlan, 'method' | 'efSearch'>): Record<strin
     : PLAN_SETTINGS.exact;
 }
 
+/** The namespace of a filter that has no other term; undefined otherwise. */
+function namespaceOnlyOf(f: IncidentFilterSql): string | undefined {
+  const terms = Object.entries(f).filter(
+    ([, v]) => v !== undefined && !(Array.isArray(v) && v.length === 0),
+  );
+  return terms.length === 1 && terms[0]![0] === 'namespace' ? f.namespace : undefined;
+}
+
 /** The plan as the responses report it, with the calibration behind its effort. */
 export function planToProto(plan: SearchPlan, now = Date.now()) {
   const c = plan.calibration;
@@ -253,6 +272,9 @@ export function planToProto(plan: SearchPlan, now = Date.now()) {
       band: c.band,
       targetRecall: c.target,
       measuredRecall: c.recall,
+      recallLowerBound: c.lowerBound,
+      confidence: c.confidence,
+      namespace: c.namespace ?? '',
       targetMet: c.targetMet,
       efSearch: c.efSearch,
       sampleSize: c.sampleSize,

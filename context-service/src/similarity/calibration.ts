@@ -1,3 +1,5 @@
+import { recallLowerBound } from './recall-bound.js';
+
 /**
  * Self-calibrated search effort: for each embedder and selectivity band, the recall@k the HNSW
  * scan reached at each ef_search on a sample of the stored vectors, against exact top-k of the
@@ -25,13 +27,24 @@ export function bandOf(selectivity: number): BandName {
 /** ef_search values measured, smallest first (pgvector's range is 1..1000). */
 export const EF_LADDER = [10, 20, 40, 64, 100, 160, 250, 400, 640, 1000] as const;
 
-/** Measured recall of one band at each ef. */
+/**
+ * Measured recall of one band, or of one namespace's own filter, at each ef. A namespace gets a
+ * curve of its own because a band mixes filters that behave differently: a namespace made of
+ * whole clusters starves a filtered graph walk that a random namespace of the same size does not.
+ */
 export interface BandCurve {
   band: BandName;
+  /** Set when the queries were filtered by exactly this namespace. */
+  namespace?: string | undefined;
   /** Queries measured. */
   sampleSize: number;
-  /** [ef, mean recall, min recall], ef ascending. */
-  points: [ef: number, mean: number, min: number][];
+  /** Confidence of each point's lower bound (e.g. 0.95). */
+  confidence: number;
+  /**
+   * [ef, mean recall, min recall, lower confidence bound on mean recall], ef ascending. The bound
+   * (recall-bound.ts) is what the plan trusts; the mean is what the sample saw.
+   */
+  points: [ef: number, mean: number, min: number, lower: number][];
   /** When it was measured (epoch ms). */
   measuredAt: number;
 }
@@ -60,19 +73,25 @@ export function recallOf(got: readonly Scored[], exact: readonly Scored[]): numb
 /** Distances closer than this are ties (float4 vectors, float8 arithmetic). */
 const TIE_EPSILON = 1e-6;
 
-/** Builds a band's curve from per-query recalls at each ef (recalls[q][e] for EF_LADDER[e]). */
+/**
+ * Builds a curve from per-query recalls at each ef (recalls[q][e] for efs[e]), with each point's
+ * lower confidence bound at `confidence`.
+ */
 export function curveOf(
   band: BandName,
   efs: readonly number[],
   recalls: readonly (readonly number[])[],
   measuredAt: number,
+  confidence: number,
+  namespace?: string,
 ): BandCurve {
-  const points = efs.map((ef, e): [number, number, number] => {
+  const n = recalls.length;
+  const points = efs.map((ef, e): [number, number, number, number] => {
     const col = recalls.map((r) => r[e]!);
-    const mean = col.reduce((a, b) => a + b, 0) / Math.max(1, col.length);
-    return [ef, mean, col.length ? Math.min(...col) : 0];
+    const mean = col.reduce((a, b) => a + b, 0) / Math.max(1, n);
+    return [ef, mean, n ? Math.min(...col) : 0, recallLowerBound(mean, n, confidence)];
   });
-  return { band, sampleSize: recalls.length, points, measuredAt };
+  return { band, namespace, sampleSize: n, confidence, points, measuredAt };
 }
 
 /** What the plan takes from a curve for a target recall. */
@@ -80,21 +99,61 @@ export interface EffortChoice {
   efSearch: number;
   /** Mean recall measured at that ef. */
   recall: number;
-  /** False when even the largest ef measured stayed below the target. */
+  /** Lower confidence bound on mean recall at that ef. */
+  lowerBound: number;
+  /** Confidence of the bound. */
+  confidence: number;
+  /** True when the lower bound reaches the target. */
   targetMet: boolean;
 }
 
 /**
- * The smallest ef whose measured mean recall reaches `target`; the largest measured when none
- * does (the best this index can do; the response says the target was not met).
+ * The ef whose recall claim holds on fresh queries: the smallest ef whose lower confidence bound
+ * reaches `target`, found by fixed-sequence testing from the largest ef down (each ef tested at
+ * the full confidence, stopping at the first that fails; the order is fixed before the data, so
+ * the chosen ef's claim holds at `confidence` although ten efs were looked at, where "the first
+ * ef from the bottom that passes" would pick the luckiest of ten). When the largest ef fails, it
+ * is the best this index can do and the choice says the target was not met.
+ * A sample mean is not a criterion: 24 perfect queries at ef 40 claimed 0.996 and the bench
+ * measured 0.970 there.
  */
 export function effortFor(curve: BandCurve, target: number): EffortChoice | undefined {
   if (curve.points.length === 0 || curve.sampleSize === 0) return undefined;
-  for (const [ef, mean] of curve.points) {
-    if (mean >= target) return { efSearch: ef, recall: mean, targetMet: true };
+  let chosen = curve.points.length - 1;
+  let met = false;
+  for (let i = curve.points.length - 1; i >= 0; i--) {
+    if (curve.points[i]![3] < target) break;
+    chosen = i;
+    met = true;
   }
-  const [ef, mean] = curve.points[curve.points.length - 1]!;
-  return { efSearch: ef, recall: mean, targetMet: false };
+  const [ef, mean, , lower] = curve.points[chosen]!;
+  return {
+    efSearch: ef,
+    recall: mean,
+    lowerBound: lower,
+    confidence: curve.confidence,
+    targetMet: met,
+  };
+}
+
+/** An embedder's calibration: a curve per selectivity band and per large namespace. */
+export interface CalibrationSet {
+  bands: ReadonlyMap<BandName, BandCurve>;
+  namespaces: ReadonlyMap<string, BandCurve>;
+}
+
+/**
+ * The curve for a filter: the namespace's own when the filter is exactly one calibrated
+ * namespace (other terms make it a different, smaller filter), else the band's.
+ */
+export function curveFor(
+  set: CalibrationSet,
+  band: BandName,
+  namespaceOnly: string | undefined,
+): BandCurve | undefined {
+  const own = namespaceOnly === undefined ? undefined : set.namespaces.get(namespaceOnly);
+  if (own && own.sampleSize > 0) return own;
+  return curveForBand(set.bands, band);
 }
 
 /**

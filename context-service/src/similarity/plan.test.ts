@@ -38,24 +38,22 @@ describe('similarity plan', () => {
 
   it("takes ef_search from the calibration of the filter's band when there is one", () => {
     const asked: [string, number][] = [];
+    const claim = { lowerBound: 0.981, confidence: 0.95, sampleSize: 400, measuredAt: 1 };
     const calibrated = (band: string, target: number) => {
       asked.push([band, target]);
       return band === '10-50%'
-        ? { efSearch: 400, recall: 0.985, targetMet: true, sampleSize: 24, measuredAt: 1 }
+        ? { efSearch: 400, recall: 0.995, targetMet: true, ...claim }
         : undefined;
     };
     const plan = choosePlan({ ...base, estimatedRows: 20_000, calibrated, targetRecall: 0.98 });
     expect(plan).toMatchObject({ method: 'hnsw', efSearch: 400 });
-    // Never below the uncalibrated setting, however perfect a small sample looked at a lower ef.
-    const cheap = () => ({
-      efSearch: 10,
-      recall: 1,
-      targetMet: true,
-      sampleSize: 24,
-      measuredAt: 1,
-    });
-    expect(choosePlan({ ...base, estimatedRows: 100_000, calibrated: cheap }).efSearch).toBe(100);
-    expect(plan.calibration).toMatchObject({ band: '10-50%', target: 0.98, recall: 0.985 });
+    expect(plan.calibration).toMatchObject({ band: '10-50%', target: 0.98, lowerBound: 0.981 });
+    // A claim whose lower bound reaches the target is used as measured, below the default too.
+    const cheap = () => ({ efSearch: 40, recall: 1, targetMet: true, ...claim });
+    expect(choosePlan({ ...base, estimatedRows: 100_000, calibrated: cheap }).efSearch).toBe(40);
+    // A claim short of the target never lowers the effort below the default.
+    const short = () => ({ efSearch: 40, recall: 1, targetMet: false, ...claim, lowerBound: 0.9 });
+    expect(choosePlan({ ...base, estimatedRows: 100_000, calibrated: short }).efSearch).toBe(100);
     // An explicit accuracy is the target; without a calibration the fallback table applies.
     const fallback = choosePlan({ ...base, estimatedRows: 100_000, accuracy: 0.95, calibrated });
     expect(asked.at(-1)).toEqual(['100%', 0.95]);
@@ -67,6 +65,8 @@ describe('similarity plan', () => {
     const missed = () => ({
       efSearch: 1000,
       recall: 0.4,
+      lowerBound: 0.3,
+      confidence: 0.95,
       targetMet: false,
       sampleSize: 24,
       measuredAt: 1,

@@ -109,40 +109,50 @@ export function recordScalingDecision(action: string, reason: string): void {
 
 const calibrationRecall = new Gauge({
   name: 'autoserve_similarity_calibration_recall',
-  help: 'Mean recall@10 the Context service measured on its own data, by embedder, selectivity band and ef_search.',
-  labelNames: ['embedder', 'band', 'ef_search'] as const,
+  help: 'Mean recall@10 the Context service measured on its own data, by embedder, selectivity band (or namespace calibrated on its own; "" for a band) and ef_search.',
+  labelNames: ['embedder', 'band', 'namespace', 'ef_search'] as const,
+  registers,
+});
+
+const calibrationLowerBound = new Gauge({
+  name: 'autoserve_similarity_calibration_recall_lower_bound',
+  help: 'Lower confidence bound on mean recall@10 (Hoeffding relative-entropy bound at the configured confidence), by embedder, band, namespace and ef_search; the plan picks the smallest ef_search whose bound reaches the target.',
+  labelNames: ['embedder', 'band', 'namespace', 'ef_search'] as const,
   registers,
 });
 
 const calibrationMeasuredAt = new Gauge({
   name: 'autoserve_similarity_calibration_timestamp_seconds',
-  help: 'When each embedder and band was last calibrated (Unix seconds; time() minus it is the age).',
-  labelNames: ['embedder', 'band'] as const,
+  help: 'When each embedder and band (or namespace) was last calibrated (Unix seconds; time() minus it is the age).',
+  labelNames: ['embedder', 'band', 'namespace'] as const,
   registers,
 });
 
 const calibrationSample = new Gauge({
   name: 'autoserve_similarity_calibration_sample_size',
-  help: 'Queries measured in the last calibration, by embedder and band.',
-  labelNames: ['embedder', 'band'] as const,
+  help: 'Queries measured in the last calibration, by embedder, band and namespace.',
+  labelNames: ['embedder', 'band', 'namespace'] as const,
   registers,
 });
 
 /**
- * One calibration curve of the similarity search. The embedder label comes from stored data, so
- * the caller bounds how many embedders it reports (CONTEXT_CALIBRATION_EMBEDDERS); bands and the
- * ef ladder are fixed sets.
+ * One calibration curve of the similarity search. The embedder and namespace labels come from
+ * stored data, so the caller bounds how many it reports (CONTEXT_CALIBRATION_EMBEDDERS,
+ * CONTEXT_CALIBRATION_NAMESPACES); bands and the ef ladder are fixed sets.
  */
 export function recordCalibration(
   embedder: string,
   band: string,
-  points: readonly (readonly [ef: number, mean: number, min: number])[],
+  namespace: string,
+  points: readonly (readonly [ef: number, mean: number, min: number, lower: number])[],
   sampleSize: number,
   measuredAtMs: number,
 ): void {
-  for (const [ef, mean] of points) {
-    calibrationRecall.set({ embedder, band, ef_search: String(ef) }, mean);
+  for (const [ef, mean, , lower] of points) {
+    const labels = { embedder, band, namespace, ef_search: String(ef) };
+    calibrationRecall.set(labels, mean);
+    calibrationLowerBound.set(labels, lower);
   }
-  calibrationMeasuredAt.set({ embedder, band }, measuredAtMs / 1000);
-  calibrationSample.set({ embedder, band }, sampleSize);
+  calibrationMeasuredAt.set({ embedder, band, namespace }, measuredAtMs / 1000);
+  calibrationSample.set({ embedder, band, namespace }, sampleSize);
 }
