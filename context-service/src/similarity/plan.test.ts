@@ -1,5 +1,6 @@
 import { Outcome } from '@autoserve/proto/context/v1';
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../config.js';
 import { outcomeOf } from './outcome.js';
 import { choosePlan, EF_FOR_RECALL, efSearchFor, MAX_EF_SEARCH } from './plan.js';
 
@@ -88,6 +89,32 @@ describe('similarity plan', () => {
       exactFallbackMaxRows: 50_000,
     });
     expect(big).toMatchObject({ method: 'hnsw', efSearch: 1000 });
+  });
+
+  it('by default scans a 10% filter of 100k rows exactly when no effort reaches the target', () => {
+    // The clustered family's 10% namespace: estimated at 10,030 rows, its own curve 0.92 at ef
+    // 1000. With the old 10,000-row default it ran on the graph at recall 0.92.
+    const { exactFallbackMaxRows, exactScanMaxRows } = loadConfig({
+      CONTEXT_REPLICA_URL: 'postgres://autoserve_context@127.0.0.1:55433/autoserve',
+      AUTH_DISABLED: 'true',
+    });
+    const plan = choosePlan({
+      ...base,
+      totalRows: 100_000,
+      estimatedRows: 10_030,
+      exactMaxRows: exactScanMaxRows,
+      exactFallbackMaxRows,
+      calibrated: () => ({
+        efSearch: 1000,
+        recall: 0.916,
+        lowerBound: 0.892,
+        confidence: 0.95,
+        targetMet: false,
+        sampleSize: 976,
+        measuredAt: 1,
+      }),
+    });
+    expect(plan.method).toBe('exact');
   });
 
   it('maps accuracy to ef_search monotonically within bounds', () => {
