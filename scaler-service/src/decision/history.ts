@@ -50,7 +50,7 @@ export function historySeconds(p: Policy): number {
  * the scale-up that undid it). Actions are rare rows, so reading them further
  * back than the recommendations costs little.
  */
-export function eventHistorySeconds(p: Policy): number {
+function eventHistorySeconds(p: Policy): number {
   const own = historySeconds(p);
   if (p.hpaCompatible) return own;
   return Math.max(own, (REVERSAL_MEMORY_WINDOWS + 1) * p.scaleDown.stabilizationSeconds);
